@@ -1,0 +1,201 @@
+"""Tests for the batch-aware layers against direct NumPy loops."""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.sharding import PartitionSpec as P
+
+from jaxgan import penalties
+from jaxgan.models import MinibatchDiscrimination, MinibatchStdDev
+
+
+def minibatch_discrimination_loop(features, kernel):
+    """Salimans et al. 2016, section 3.2, pair by pair in float64."""
+    features, kernel = features.astype(np.float64), kernel.astype(np.float64)
+    n = features.shape[0]
+    m = np.tensordot(features, kernel, axes=1)  # (N, B, C)
+    o = np.zeros((n, kernel.shape[1]))
+    for i in range(n):
+        for j in range(n):
+            if j != i:
+                o[i] += np.exp(-np.sum(np.abs(m[i] - m[j]), axis=-1))
+    return np.concatenate([features, o], axis=-1)
+
+
+def minibatch_stddev_loop(x, group_size, epsilon=1e-8):
+    """Karras et al. 2018, with the reference code's strided groups, in float64."""
+    x = x.astype(np.float64)
+    n = x.shape[0]
+    group_size = min(group_size, n)
+    num_groups = n // group_size
+    out_channel = np.zeros(x.shape[:-1] + (1,))
+    for g in range(num_groups):
+        members = [i for i in range(n) if i % num_groups == g]
+        stat = np.mean(np.sqrt(np.var(x[members], axis=0) + epsilon))
+        for i in members:
+            out_channel[i] = stat
+    return np.concatenate([x, out_channel], axis=-1)
+
+
+def random_features(shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32) * 0.3
+
+
+# ----------------------------------------------------------------------------
+# Minibatch discrimination.
+# ----------------------------------------------------------------------------
+
+
+def test_minibatch_discrimination_matches_pair_loop():
+    layer = MinibatchDiscrimination(num_kernels=7, kernel_dim=3)
+    x = random_features((6, 10))
+    params = layer.init(jax.random.key(0), x)
+    kernel = params["params"]["kernel"]
+    assert kernel.shape == (10, 7, 3)
+    out = jax.jit(layer.apply)(params, x)
+    assert out.shape == (6, 17) and out.dtype == jnp.float32
+    np.testing.assert_allclose(out, minibatch_discrimination_loop(x, np.asarray(kernel)), rtol=1e-5)
+
+
+def test_minibatch_discrimination_default_sizes():
+    layer = MinibatchDiscrimination()
+    x = random_features((4, 8))
+    params = layer.init(jax.random.key(0), x)
+    assert params["params"]["kernel"].shape == (8, 100, 5)
+    assert layer.apply(params, x).shape == (4, 108)
+
+
+def test_minibatch_discrimination_identical_examples():
+    # N identical rows: every distance is 0, so each o_b = N - 1 exactly.
+    layer = MinibatchDiscrimination(num_kernels=4, kernel_dim=2)
+    x = np.tile(random_features((1, 5)), (5, 1))
+    params = layer.init(jax.random.key(1), x)
+    np.testing.assert_allclose(layer.apply(params, x)[:, 5:], 4.0)
+
+
+def test_minibatch_discrimination_rejects_feature_maps():
+    layer = MinibatchDiscrimination()
+    with pytest.raises(ValueError, match=r"\(N, A\).*\(2, 4, 4, 3\)"):
+        layer.init(jax.random.key(0), jnp.zeros((2, 4, 4, 3)))
+
+
+def test_minibatch_discrimination_gradient_penalty_is_finite():
+    # Double backprop through the pairwise L1 distances (and its identical-pair zeros).
+    layer = MinibatchDiscrimination(num_kernels=3, kernel_dim=2)
+    x = random_features((4, 6))
+    params = layer.init(jax.random.key(0), x)
+    critic = lambda p: lambda y: jnp.sum(layer.apply(p, y), axis=-1)
+    grads = jax.jit(jax.grad(lambda p: penalties.r1_penalty(critic(p), x)))(params)
+    assert np.all(np.isfinite(grads["params"]["kernel"]))
+    assert np.any(grads["params"]["kernel"] != 0)
+
+
+# ----------------------------------------------------------------------------
+# Minibatch standard deviation.
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape,group_size",
+    [((8, 4, 4, 3), 4), ((6, 5), 2), ((3, 2, 2, 1), 4)],
+    ids=["image", "vector", "group-capped-at-batch"],
+)
+def test_minibatch_stddev_matches_loop(shape, group_size):
+    layer = MinibatchStdDev(group_size=group_size)
+    x = random_features(shape, seed=2)
+    out = jax.jit(lambda x: layer.apply({}, x))(x)
+    assert out.shape == shape[:-1] + (shape[-1] + 1,)
+    np.testing.assert_allclose(out, minibatch_stddev_loop(x, group_size), rtol=1e-5)
+
+
+def test_minibatch_stddev_indivisible_batch():
+    with pytest.raises(ValueError, match="batch of 6 examples is not divisible by group_size=4"):
+        MinibatchStdDev(group_size=4).apply({}, jnp.zeros((6, 2, 2, 1)))
+
+
+# ----------------------------------------------------------------------------
+# Cross-device: the global batch under shard_map and pmap.
+# ----------------------------------------------------------------------------
+
+
+def shard_batch(x, mesh):
+    return jax.device_put(x, jax.sharding.NamedSharding(mesh, P("data")))
+
+
+def sharded_apply(layer, params, x, num_devices):
+    mesh = jax.make_mesh((num_devices,), ("data",))
+
+    @jax.jit
+    @functools.partial(jax.shard_map, mesh=mesh, in_specs=(P(), P("data")), out_specs=P("data"))
+    def apply(params, x):
+        return layer.apply(params, x)
+
+    return apply(params, shard_batch(x, mesh))
+
+
+@pytest.mark.parametrize("num_devices", [4, 8])
+def test_minibatch_discrimination_across_devices(num_devices):
+    x = random_features((16, 6), seed=3)
+    params = MinibatchDiscrimination(num_kernels=5, kernel_dim=3).init(jax.random.key(0), x)
+    expected = minibatch_discrimination_loop(x, np.asarray(params["params"]["kernel"]))
+    global_layer = MinibatchDiscrimination(num_kernels=5, kernel_dim=3, axis_name="data")
+    np.testing.assert_allclose(
+        sharded_apply(global_layer, params, x, num_devices), expected, rtol=1e-5
+    )
+    # Without axis_name each device sees only its own examples.
+    local_layer = MinibatchDiscrimination(num_kernels=5, kernel_dim=3)
+    per_device = sharded_apply(local_layer, params, x, num_devices)
+    shard = 16 // num_devices
+    expected_local = minibatch_discrimination_loop(
+        x[:shard], np.asarray(params["params"]["kernel"])
+    )
+    np.testing.assert_allclose(np.asarray(per_device)[:shard], expected_local, rtol=1e-5)
+
+
+def test_minibatch_discrimination_under_pmap():
+    x = random_features((8, 6), seed=4)
+    params = MinibatchDiscrimination(num_kernels=5, kernel_dim=3).init(jax.random.key(0), x)
+    layer = MinibatchDiscrimination(num_kernels=5, kernel_dim=3, axis_name="batch")
+    out = jax.pmap(layer.apply, axis_name="batch", in_axes=(None, 0), devices=jax.devices()[:4])(
+        params, x.reshape(4, 2, 6)
+    )
+    expected = minibatch_discrimination_loop(x, np.asarray(params["params"]["kernel"]))
+    np.testing.assert_allclose(np.asarray(out).reshape(8, -1), expected, rtol=1e-5)
+
+
+def test_minibatch_discrimination_gradient_across_devices():
+    # The kernel's gradient through all_gather equals the single-device one.
+    x = random_features((8, 6), seed=5)
+    params = MinibatchDiscrimination(num_kernels=5, kernel_dim=3).init(jax.random.key(0), x)
+    weights = random_features((8, 11), seed=6)
+    single = MinibatchDiscrimination(num_kernels=5, kernel_dim=3)
+    expected = jax.grad(lambda p: jnp.sum(single.apply(p, x) * weights))(params)
+
+    layer = MinibatchDiscrimination(num_kernels=5, kernel_dim=3, axis_name="data")
+    mesh = jax.make_mesh((4,), ("data",))
+
+    @jax.jit
+    @functools.partial(
+        jax.shard_map, mesh=mesh, in_specs=(P(), P("data"), P("data")), out_specs=P()
+    )
+    def sharded_grad(params, x, weights):
+        # The parameters are replicated (invariant over "data"), so shard_map's
+        # transpose already sums their per-device gradients over the axis.
+        return jax.grad(lambda p: jnp.sum(layer.apply(p, x) * weights))(params)
+
+    actual = sharded_grad(params, shard_batch(x, mesh), shard_batch(weights, mesh))
+    np.testing.assert_allclose(
+        actual["params"]["kernel"], expected["params"]["kernel"], rtol=1e-4, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("num_devices", [2, 8])
+def test_minibatch_stddev_across_devices(num_devices):
+    x = random_features((16, 3, 3, 2), seed=7)
+    layer = MinibatchStdDev(group_size=4, axis_name="data")
+    np.testing.assert_allclose(
+        sharded_apply(layer, {}, x, num_devices), minibatch_stddev_loop(x, 4), rtol=1e-5
+    )
