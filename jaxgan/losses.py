@@ -40,6 +40,7 @@ __all__ = [
     "least_squares_generator_loss",
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
+    "auxiliary_classifier_loss",
 ]
 
 
@@ -356,6 +357,40 @@ def relativistic_average_generator_loss(
     real, gen = _paired(discriminator_real_outputs, discriminator_gen_outputs)
     real_rel, gen_rel = _relativistic_logits(real, gen)
     return jnp.mean(jax.nn.softplus(-gen_rel)) + jnp.mean(jax.nn.softplus(real_rel))
+
+
+# ----------------------------------------------------------------------------
+# AC-GAN's auxiliary classification term.
+# ----------------------------------------------------------------------------
+
+
+def auxiliary_classifier_loss(
+    class_logits: jax.typing.ArrayLike, labels: jax.typing.ArrayLike
+) -> jax.Array:
+    """AC-GAN's class log-likelihood term: mean softmax cross-entropy ``-E log P(C=c|x)``.
+
+    Both players minimise it (D on real and generated data, G on generated data), in
+    addition to their adversarial losses.
+
+    Args:
+      class_logits: ``(B, num_classes)`` logits of the auxiliary classifier.
+      labels: ``(B,)`` integer class indices.
+
+    Returns:
+      A float32 scalar.
+
+    References:
+      Odena et al., Conditional Image Synthesis with Auxiliary Classifier GANs, 2017.
+    """
+    logits = _as_float32(class_logits)
+    labels = jnp.asarray(labels)
+    if logits.ndim != 2 or labels.shape != logits.shape[:1]:
+        raise ValueError(
+            f"class_logits must be (B, num_classes) and labels (B,); got {logits.shape} "
+            f"and {labels.shape}"
+        )
+    log_probs = jax.nn.log_softmax(logits, axis=-1)
+    return -jnp.mean(jnp.take_along_axis(log_probs, labels[:, None].astype(jnp.int32), axis=-1))
 
 
 # ----------------------------------------------------------------------------

@@ -1,6 +1,11 @@
-"""Layers shared by the model families: batch-aware discriminator layers.
+"""Layers and helpers shared by the model families.
 
-Both layers here couple the examples of a batch. With ``axis_name`` set they couple
+- Normalisation choices (``none``, ``batch``, ``layer``, ``spectral``) applied the
+  same way in every discriminator, and DCGAN's initialisers.
+- Maxout units (Goodfellow et al. 2013), for the 2014 MNIST discriminator.
+- Batch-aware discriminator layers: minibatch discrimination and minibatch stddev.
+
+The two batch-aware layers couple the examples of a batch. With ``axis_name`` set they couple
 the *global* batch: under ``jax.pmap`` or ``jax.shard_map`` with that axis name, each
 device gathers the others' activations, so the result on every example is the same as
 on one device holding the whole batch (the examples in device order).
@@ -14,7 +19,109 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-__all__ = ["MinibatchDiscrimination", "MinibatchStdDev"]
+__all__ = [
+    "NORMALIZATIONS",
+    "MaxoutDense",
+    "MinibatchDiscrimination",
+    "MinibatchStdDev",
+    "batch_aware_head",
+    "check_input_shape",
+    "check_normalization",
+    "dcgan_kernel_init",
+    "normalize",
+    "weight_layer",
+]
+
+NORMALIZATIONS = ("none", "batch", "layer", "spectral")
+
+# Radford et al. 2016: all weights from N(0, 0.02); BatchNorm scales from N(1, 0.02).
+dcgan_kernel_init = nn.initializers.normal(stddev=0.02)
+
+
+def _dcgan_scale_init(key, shape, dtype=jnp.float32):
+    return 1.0 + 0.02 * jax.random.normal(key, shape, dtype)
+
+
+def check_normalization(normalization: str) -> None:
+    """Raises ``ValueError`` unless ``normalization`` is one of :data:`NORMALIZATIONS`."""
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(
+            f"normalization={normalization!r} is not supported; use one of {NORMALIZATIONS}"
+        )
+
+
+def check_input_shape(model: str, x: jax.Array, expected: tuple) -> None:
+    """Raises a ``ValueError`` naming ``expected`` (``None`` = any size) if ``x`` differs."""
+    matches = x.ndim == len(expected) and all(
+        want is None or want == got for want, got in zip(expected, x.shape, strict=True)
+    )
+    if not matches:
+        shown = (
+            "("
+            + ", ".join("B" if i == 0 and w is None else str(w) for i, w in enumerate(expected))
+            + ")"
+        )
+        raise ValueError(f"{model} expects inputs of shape {shown}; got {tuple(x.shape)}")
+
+
+def weight_layer(layer: nn.Module, x: jax.Array, *, spectral: bool, train: bool) -> jax.Array:
+    """Applies ``layer``, wrapped in spectral normalisation if ``spectral``.
+
+    Spectral norm (Miyato et al. 2018) divides the weight by its largest singular
+    value, estimated by one power iteration per training call; the iteration's vector
+    lives in the ``batch_stats`` collection and advances only when ``train``.
+    """
+    if spectral:
+        return nn.SpectralNorm(layer, n_steps=1)(x, update_stats=train)
+    return layer(x)
+
+
+def normalize(
+    x: jax.Array,
+    normalization: str,
+    *,
+    train: bool,
+    axis_name: str | None = None,
+) -> jax.Array:
+    """The activation normalisation of ``normalization`` (``spectral`` and ``none``: identity).
+
+    ``batch``: BatchNorm with PyTorch's momentum (0.1, i.e. Flax's 0.9) and epsilon,
+    batch statistics when ``train`` and running averages otherwise; with ``axis_name``
+    the statistics are synchronised across that ``pmap`` axis. ``layer``: LayerNorm
+    over every non-batch axis with a per-channel scale and offset, as the WGAN-GP
+    critic's.
+    """
+    if normalization == "batch":
+        return nn.BatchNorm(
+            use_running_average=not train,
+            momentum=0.9,
+            epsilon=1e-5,
+            axis_name=axis_name,
+            scale_init=_dcgan_scale_init,
+        )(x)
+    if normalization == "layer":
+        return nn.LayerNorm(epsilon=1e-5, reduction_axes=tuple(range(1, x.ndim)), feature_axes=-1)(
+            x
+        )
+    return x
+
+
+class MaxoutDense(nn.Module):
+    """Maxout units: ``units`` outputs, each the max over ``pieces`` affine pieces.
+
+    Input ``(N, A)``; output ``(N, units)``.
+
+    References:
+      Goodfellow et al., Maxout Networks, 2013.
+    """
+
+    units: int
+    pieces: int
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        y = nn.Dense(self.units * self.pieces)(x)
+        return jnp.max(y.reshape(x.shape[0], self.units, self.pieces), axis=-1)
 
 
 def _gather_batch(x: jax.Array, axis_name: str | None) -> tuple[jax.Array, jax.Array | int]:
@@ -138,3 +245,26 @@ class MinibatchStdDev(nn.Module):
             local.reshape((x.shape[0],) + (1,) * (x.ndim - 1)), x.shape[:-1] + (1,)
         )
         return jnp.concatenate([x, channel.astype(x.dtype)], axis=-1)
+
+
+def batch_aware_head(
+    features: jax.Array,
+    *,
+    minibatch_discrimination: int | None,
+    minibatch_stddev: int | None,
+    axis_name: str | None,
+) -> jax.Array:
+    """The optional batch-aware layers a discriminator puts before its last layer.
+
+    ``minibatch_stddev`` (a group size) appends its channel to ``features`` (any rank);
+    ``minibatch_discrimination`` (a number of kernels, kernel_dim 5) flattens them and
+    appends its similarity features. Returns the (possibly flattened) features.
+    """
+    if minibatch_stddev:
+        features = MinibatchStdDev(group_size=minibatch_stddev, axis_name=axis_name)(features)
+    if minibatch_discrimination:
+        flat = features.reshape(features.shape[0], -1)
+        features = MinibatchDiscrimination(
+            num_kernels=minibatch_discrimination, axis_name=axis_name
+        )(flat)
+    return features
