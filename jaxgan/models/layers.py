@@ -124,6 +124,12 @@ class MaxoutDense(nn.Module):
         return jnp.max(y.reshape(x.shape[0], self.units, self.pieces), axis=-1)
 
 
+def _active_axis_name(module: nn.Module) -> str | None:
+    """``module.axis_name``, except during ``init``, which runs outside pmap/shard_map
+    where the axis is unbound (``nn.BatchNorm`` does the same)."""
+    return None if module.is_initializing() else module.axis_name
+
+
 def _gather_batch(x: jax.Array, axis_name: str | None) -> tuple[jax.Array, jax.Array | int]:
     """The global batch and the global index of this device's first example."""
     if axis_name is None:
@@ -171,7 +177,7 @@ class MinibatchDiscrimination(nn.Module):
             jnp.float32,
         )
         projections = jnp.einsum("na,abc->nbc", features, kernel.astype(features.dtype))
-        others, offset = _gather_batch(projections, self.axis_name)
+        others, offset = _gather_batch(projections, _active_axis_name(self))
         similarity_sums = _l1_similarity_sums(projections, others, offset)
         return jnp.concatenate([features, similarity_sums.astype(features.dtype)], axis=-1)
 
@@ -228,7 +234,7 @@ class MinibatchStdDev(nn.Module):
             raise ValueError(f"MinibatchStdDev expects (N, ..., C) inputs; got shape {x.shape}")
         if self.group_size < 1:
             raise ValueError(f"group_size={self.group_size} must be at least 1")
-        batch, offset = _gather_batch(x, self.axis_name)
+        batch, offset = _gather_batch(x, _active_axis_name(self))
         total = batch.shape[0]
         group_size = min(self.group_size, total)
         if total % group_size:
