@@ -38,6 +38,7 @@ __all__ = [
     "PMAP_AXIS",
     "STRATEGIES",
     "Parallel",
+    "fetch",
     "initialize_distributed",
     "replicate",
     "unreplicate",
@@ -75,6 +76,17 @@ def initialize_distributed(
         process_id=process_id,
         **kwargs,
     )
+
+
+def fetch(tree: Any) -> Any:
+    """Host NumPy copies of a tree of replicated arrays (this process's copy on several hosts)."""
+
+    def to_host(x):
+        if isinstance(x, jax.Array) and not x.is_fully_addressable:
+            x = x.addressable_data(0)
+        return np.asarray(x)
+
+    return jax.tree.map(to_host, tree)
 
 
 def _stacked(devices) -> NamedSharding:
@@ -183,14 +195,29 @@ class Parallel:
         if self.strategy == "single":
             return jax.device_put(state, self.devices[0])
         if self.strategy == "sharded":
-            return jax.device_put(state, NamedSharding(self.mesh, P()))
+            return self._replicated(state)
         return replicate(state, list(self.local_devices))
+
+    def _replicated(self, tree: Any) -> Any:
+        """``tree`` replicated over the mesh; on several hosts, from each host's own copy."""
+        sharding = NamedSharding(self.mesh, P())
+        if jax.process_count() == 1:
+            return jax.device_put(tree, sharding)
+
+        def put(x):
+            if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+                data = put(jax.random.key_data(x))
+                return jax.jit(jax.random.wrap_key_data, out_shardings=sharding)(data)
+            host = np.asarray(x)
+            return jax.make_array_from_callback(host.shape, sharding, lambda index: host[index])
+
+        return jax.tree.map(put, tree)
 
     def get_state(self, state: GANState) -> GANState:
         """The state as one (unreplicated) copy, fetched to host NumPy arrays."""
         if self.strategy == "pmap":
             state = unreplicate(state)
-        return jax.tree.map(np.asarray, jax.device_get(state))
+        return fetch(state)
 
     def put_batch(self, batch: dict, *, batch_axis: int = 0) -> dict:
         """Places this process's slice of the global batch.
@@ -232,7 +259,7 @@ class Parallel:
         if self.strategy == "pmap":
             return replicate(key, list(self.local_devices))
         if self.strategy == "sharded":
-            return jax.device_put(key, NamedSharding(self.mesh, P()))
+            return self._replicated(key)
         return jax.device_put(key, self.devices[0])
 
     # ------------------------------------------------------------------

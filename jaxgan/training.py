@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 import jax
 import numpy as np
 
-from jaxgan.parallel import Parallel
+from jaxgan.parallel import Parallel, fetch
 from jaxgan.state import GANState
 from jaxgan.step import GAN
 
@@ -68,7 +68,7 @@ def train(
     parallel = parallel or Parallel.create()
     step_fn = parallel.compile_step(gan)
     batch_axis = 1 if gan.n_critic > 1 else 0
-    start = int(np.asarray(jax.device_get(state.step)))
+    start = int(fetch(state.step))
     state = parallel.put_state(state)
     key = parallel.put_key(key)
     iterator: Iterator[dict] = iter(batches)
@@ -76,7 +76,7 @@ def train(
     for step in range(start + 1, start + num_steps + 1):
         batch = parallel.put_batch(next(iterator), batch_axis=batch_axis)
         state, metrics = step_fn(state, batch, key)
-        metrics = jax.device_get(metrics)
+        metrics = fetch(metrics)
         check_finite(metrics, step=step, max_consecutive_skips=max_consecutive_skips)
         if on_metrics is not None:
             on_metrics(step, metrics)

@@ -142,3 +142,12 @@ def test_strategy_errors(strategy, num_devices, message):
 def test_default_strategy():
     assert Parallel.create().strategy == "sharded"
     assert Parallel.create(num_devices=1).strategy == "single"
+
+
+def test_initialize_distributed_needs_all_three_or_none():
+    from jaxgan.parallel import initialize_distributed
+
+    with pytest.raises(ValueError, match="go together.*num_processes=None"):
+        initialize_distributed("127.0.0.1:1234", None, None)
+    initialize_distributed(num_processes=1)  # one process: nothing to start
+    assert jax.process_count() == 1
