@@ -1,0 +1,62 @@
+"""Every config field with its default; the named configs start from this.
+
+Not a run of its own: use one of the named configs, e.g.
+
+  python -m experiments.train --config experiments/configs/dcgan_mnist.py --workdir /tmp/dcgan
+"""
+
+import ml_collections
+
+
+def get_config() -> ml_collections.ConfigDict:
+    c = ml_collections.ConfigDict()
+    c.seed = 0
+    # Data.
+    c.dataset = "mnist_5k"
+    c.data_dir = ml_collections.FieldReference(None, field_type=str)
+    c.image_size = ml_collections.FieldReference(None, field_type=int)
+    c.center_crop = ml_collections.FieldReference(None, field_type=int)
+    c.random_flip = False
+    c.batch_size = 64
+    c.worker_count = 0
+    # Model.
+    c.model = "dcgan"
+    c.generator = ml_collections.ConfigDict({"image_size": 28, "channels": 1, "ngf": 64})
+    c.discriminator = ml_collections.ConfigDict(
+        {"image_size": 28, "channels": 1, "ndf": 64, "normalization": "batch"}
+    )
+    c.latent_dim = 100
+    c.conditioning = "none"
+    c.num_classes = 10
+    # Objective and schedule.
+    c.loss = "non_saturating"
+    c.penalties = ml_collections.ConfigDict()
+    c.feature_matching_weight = 0.0
+    c.auxiliary_weight = 1.0
+    c.l1_weight = 0.0
+    c.label_smoothing = 0.0
+    c.n_critic = 1
+    c.update_order = "alternating"  # or "simultaneous" (GAN.update)
+    c.ema_decay = ml_collections.FieldReference(None, field_type=float)
+    # Optimisers.
+    c.generator_optimizer = ml_collections.ConfigDict(
+        {"name": "adam", "learning_rate": 2e-4, "b1": 0.5, "b2": 0.999, "momentum": 0.0}
+    )
+    c.discriminator_optimizer = ml_collections.ConfigDict(
+        {"name": "adam", "learning_rate": 2e-4, "b1": 0.5, "b2": 0.999, "momentum": 0.0}
+    )
+    c.weight_clip = ml_collections.FieldReference(None, field_type=float)
+    # Run.
+    c.num_steps = 1000
+    c.strategy = ml_collections.FieldReference(None, field_type=str)
+    c.num_devices = ml_collections.FieldReference(None, field_type=int)
+    c.max_consecutive_skips = 10
+    c.log_every = 50
+    c.sample_every = 500
+    c.num_grid_samples = 64
+    c.num_final_samples = 10_000
+    c.checkpoint_every = 500
+    c.keep_checkpoints = 3
+    c.best_metric = ml_collections.FieldReference(None, field_type=str)  # e.g. "generator_loss"
+    c.async_checkpointing = True
+    return c

@@ -1,0 +1,16 @@
+"""Hinge loss with a spectrally normalised DCGAN-28 discriminator on mnist_5k (SNGAN).
+
+  python -m experiments.train --config experiments/configs/hinge_sngan_mnist.py --workdir workdirs/sngan
+
+Adam(2e-4, (0.5, 0.999)), n_critic = 1 (Miyato et al. 2018's standard-CNN setting).
+"""
+
+from experiments.configs import base
+
+
+def get_config():
+    c = base.get_config()
+    c.loss = "hinge"
+    c.discriminator.normalization = "spectral"
+    c.num_steps = 1500
+    return c

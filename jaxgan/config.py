@@ -1,0 +1,155 @@
+"""Building a GAN, its optimisers and its input pipeline from an ``ml_collections`` config.
+
+The fields (see ``experiments/configs/base.py`` for every one with its default):
+
+- data: ``dataset``, ``data_dir``, ``image_size``, ``center_crop``, ``random_flip``,
+  ``batch_size`` (global).
+- model: ``model`` (an architecture name from :func:`jaxgan.models.names`),
+  ``generator`` and ``discriminator`` (fields of the two modules), ``latent_dim``,
+  ``conditioning`` (``none``, ``labels`` -- CGAN, ``projection``, ``acgan``,
+  ``image`` -- pix2pix) and ``num_classes``.
+- objective: ``loss``, ``penalties`` (name -> weight), ``feature_matching_weight``,
+  ``auxiliary_weight``, ``l1_weight``, ``label_smoothing``, ``n_critic``,
+  ``update_order`` (``GAN.update``), ``ema_decay``.
+- optimisers: ``generator_optimizer`` and ``discriminator_optimizer`` (``name``:
+  adam, rmsprop or sgd; ``learning_rate``; ``b1``, ``b2``, ``momentum``), and
+  ``weight_clip`` (WGAN; ``None`` for off).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ml_collections
+import optax
+
+from jaxgan import models, penalties
+from jaxgan.models import (
+    ACGANDiscriminator,
+    ConditionalDiscriminator,
+    ConditionalGenerator,
+    ProjectionDiscriminator,
+)
+from jaxgan.step import GAN
+
+__all__ = [
+    "MODEL_FIELDS",
+    "OPTIMIZERS",
+    "build_gan",
+    "build_models",
+    "build_optimizer",
+    "pipeline_options",
+]
+
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+CONDITIONINGS = ("none", "labels", "projection", "acgan", "image")
+# Fields that define what a checkpoint holds: changing one on resume is refused.
+MODEL_FIELDS = (
+    "model",
+    "generator",
+    "discriminator",
+    "latent_dim",
+    "conditioning",
+    "num_classes",
+    "dataset",
+    "image_size",
+    "generator_optimizer",
+    "discriminator_optimizer",
+    "ema_decay",
+    "seed",
+)
+
+
+def build_optimizer(config: ml_collections.ConfigDict) -> optax.GradientTransformation:
+    """An Optax optimiser from ``{name, learning_rate, b1, b2, momentum}``."""
+    name = config.name
+    if name == "adam":
+        return optax.adam(
+            config.learning_rate, b1=config.get("b1", 0.9), b2=config.get("b2", 0.999)
+        )
+    if name == "rmsprop":
+        return optax.rmsprop(config.learning_rate)
+    if name == "sgd":
+        return optax.sgd(config.learning_rate, momentum=config.get("momentum") or None)
+    raise ValueError(f"optimizer name={name!r} is not supported; use one of {OPTIMIZERS}")
+
+
+def build_models(config: ml_collections.ConfigDict):
+    """The ``(generator, discriminator)`` modules of ``config``, conditioning wrappers included."""
+    arch = models.get(config.model)
+    generator_fields = dict(config.generator)
+    discriminator_fields = dict(config.discriminator)
+    conditioning = config.conditioning
+    if conditioning not in CONDITIONINGS:
+        raise ValueError(
+            f"conditioning={conditioning!r} is not supported; use one of {CONDITIONINGS}"
+        )
+    num_classes = config.get("num_classes")
+    if conditioning in ("labels", "projection", "acgan"):
+        if not num_classes:
+            raise ValueError(
+                f"conditioning={conditioning!r} needs num_classes; got {num_classes!r}"
+            )
+        generator_fields["latent_dim"] = config.latent_dim + num_classes
+    elif "latent_dim" in arch.generator.__dataclass_fields__ and conditioning != "image":
+        generator_fields["latent_dim"] = config.latent_dim
+    if conditioning == "labels":
+        key = "channels" if "channels" in arch.discriminator.__dataclass_fields__ else "input_dim"
+        discriminator_fields[key] = discriminator_fields.get(key, 1) + num_classes
+    generator = arch.generator(**generator_fields)
+    discriminator = arch.discriminator(**discriminator_fields)
+    if conditioning in ("labels", "projection", "acgan"):
+        generator = ConditionalGenerator(generator, num_classes)
+    spectral = discriminator_fields.get("normalization") == "spectral"
+    if conditioning == "labels":
+        discriminator = ConditionalDiscriminator(discriminator, num_classes)
+    elif conditioning == "projection":
+        discriminator = ProjectionDiscriminator(discriminator, num_classes, spectral=spectral)
+    elif conditioning == "acgan":
+        discriminator = ACGANDiscriminator(discriminator, num_classes, spectral=spectral)
+    return generator, discriminator
+
+
+def build_gan(config: ml_collections.ConfigDict) -> GAN:
+    """The :class:`jaxgan.step.GAN` that ``config`` describes.
+
+    Raises:
+      ValueError: naming the field, for unknown names or inconsistent options.
+    """
+    generator, discriminator = build_models(config)
+    discriminator_optimizer = build_optimizer(config.discriminator_optimizer)
+    if config.get("weight_clip"):
+        discriminator_optimizer = optax.chain(
+            discriminator_optimizer, penalties.weight_clipping(config.weight_clip)
+        )
+    return GAN(
+        generator=generator,
+        discriminator=discriminator,
+        generator_optimizer=build_optimizer(config.generator_optimizer),
+        discriminator_optimizer=discriminator_optimizer,
+        loss=config.loss,
+        latent_dim=config.latent_dim if config.conditioning != "image" else None,
+        conditioning={"projection": "labels"}.get(config.conditioning, config.conditioning),
+        penalties=tuple((name, float(weight)) for name, weight in config.penalties.items()),
+        feature_matching_weight=config.feature_matching_weight,
+        auxiliary_weight=config.auxiliary_weight,
+        l1_weight=config.l1_weight,
+        label_smoothing=config.label_smoothing,
+        n_critic=config.n_critic,
+        update=config.update_order,
+        ema_decay=config.ema_decay,
+    )
+
+
+def pipeline_options(config: ml_collections.ConfigDict) -> dict[str, Any]:
+    """Keyword arguments of :func:`jaxgan.data.make_pipeline` for the training data."""
+    return dict(
+        batch_size=config.batch_size,
+        data_dir=config.data_dir,
+        seed=config.seed,
+        image_size=config.image_size,
+        center_crop=config.center_crop,
+        random_flip=config.random_flip,
+        n_critic=config.n_critic,
+        worker_count=config.worker_count,
+    )

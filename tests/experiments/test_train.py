@@ -1,0 +1,257 @@
+"""The experiment runner: resume, checkpoints, preemption, NaN stop, configs and bad input."""
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import jax
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from experiments import sample as sample_entry
+from experiments import train
+from experiments.configs import dcgan_mnist
+from jaxgan.checkpoint import Checkpointer
+from jaxgan.training import NonFiniteError
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CONFIGS = sorted(
+    p.stem
+    for p in (ROOT / "experiments" / "configs").glob("*.py")
+    if p.stem not in ("__init__", "base")
+)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("tfds"))
+
+
+def tiny(config, data_dir, **overrides):
+    """Shrinks a config to seconds: small widths, batches, sample counts."""
+    config.data_dir = data_dir
+    config.batch_size = 8
+    config.num_grid_samples = 4
+    config.num_final_samples = 8
+    config.log_every = 1
+    config.sample_every = 2
+    config.checkpoint_every = 2
+    for part, fields in (
+        ("generator", ("ngf", "features")),
+        ("discriminator", ("ndf", "features")),
+    ):
+        for field in fields:
+            if field in getattr(config, part):
+                getattr(config, part)[field] = 4
+    if "hidden" in config.generator or config.model == "mlp":
+        config.generator.hidden = (8,)
+        config.discriminator.hidden = (8,)
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+def dcgan(data_dir, **overrides):
+    return tiny(dcgan_mnist.get_config(), data_dir, **overrides)
+
+
+def checkpoint_params(workdir, like_workdir=None):
+    checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
+    steps = checkpointer.steps()
+    checkpointer.close()
+    return steps
+
+
+def restored_state(workdir, config):
+    from jaxgan.config import build_gan
+
+    gan = build_gan(config)
+    like = gan.init(jax.random.key(0), {"image": np.zeros((8, 28, 28, 1), np.float32)})
+    checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
+    restored = checkpointer.restore(like)
+    checkpointer.close()
+    return restored
+
+
+def assert_trees_equal(a, b):
+    jax.tree.map(np.testing.assert_array_equal, a, b)
+
+
+def test_resume_is_bit_identical(tmp_path, data_dir):
+    straight = train.run(dcgan(data_dir, num_steps=6), str(tmp_path / "straight"))
+    train.run(dcgan(data_dir, num_steps=3), str(tmp_path / "resumed"))
+    resumed = train.run(dcgan(data_dir, num_steps=6), str(tmp_path / "resumed"))
+    assert straight["params_fingerprint"] == resumed["params_fingerprint"]
+    config = dcgan(data_dir)
+    a = restored_state(tmp_path / "straight", config)
+    b = restored_state(tmp_path / "resumed", config)
+    assert a["step"] == b["step"] == 6
+    assert_trees_equal(a["state"], b["state"])
+    assert a["data"] == b["data"]
+
+
+def test_outputs_of_a_run(tmp_path, data_dir):
+    workdir = tmp_path / "run"
+    summary = train.run(dcgan(data_dir, num_steps=4), str(workdir))
+    on_disk = json.loads((workdir / "summary.json").read_text())
+    assert on_disk["final_step"] == 4 and summary["final_step"] == 4
+    state = restored_state(workdir, dcgan(data_dir))["state"]
+    expected = sum(
+        np.abs(np.asarray(leaf, np.float64)).sum()
+        for leaf in jax.tree.leaves((state.generator_params, state.discriminator_params))
+    )
+    np.testing.assert_allclose(on_disk["params_fingerprint"], expected, rtol=1e-12)
+    assert {"discriminator_loss", "generator_loss", "steps_per_s"} <= set(on_disk["metrics"])
+    samples = np.load(workdir / "samples.npz")["samples"]
+    assert samples.shape == (8, 28, 28, 1) and -1 <= samples.min() and samples.max() <= 1
+    assert sorted(p.name for p in (workdir / "samples").iterdir()) == [
+        "step_000002.png",
+        "step_000004.png",
+    ]
+    assert (workdir / "losses.png").stat().st_size > 0
+    assert list((workdir / "tensorboard").iterdir())
+    lines = (workdir / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in lines] == [1, 2, 3, 4]
+
+
+def test_half_written_latest_step_restores_the_previous(tmp_path, data_dir):
+    workdir = tmp_path / "run"
+    train.run(dcgan(data_dir, num_steps=4), str(workdir))
+    checkpoints = workdir / "checkpoints"
+    # A save killed mid-way: Orbax's temporary directory, and a step missing its state.
+    shutil.copytree(checkpoints / "4", checkpoints / "6.orbax-checkpoint-tmp-1700000000")
+    shutil.copytree(checkpoints / "4", checkpoints / "6")
+    shutil.rmtree(checkpoints / "6" / "state")
+    restored = restored_state(workdir, dcgan(data_dir))
+    assert restored["step"] == 4
+
+
+def test_nan_configuration_stops_and_keeps_the_last_good_checkpoint(tmp_path, data_dir, capsys):
+    workdir = tmp_path / "nan"
+    train.run(dcgan(data_dir, num_steps=2), str(workdir))
+    good = restored_state(workdir, dcgan(data_dir))
+    config = dcgan(data_dir, num_steps=40, max_consecutive_skips=3, checkpoint_every=100)
+    config.generator_optimizer.learning_rate = 1e35
+    config.discriminator_optimizer.learning_rate = 1e35
+    with pytest.raises(NonFiniteError, match="3 consecutive steps had non-finite"):
+        train.run(config, str(workdir), override_config=True)
+    after = restored_state(workdir, dcgan(data_dir))
+    assert after["step"] == 2
+    assert_trees_equal(after["state"], good["state"])
+
+
+def test_config_conflict_is_refused_unless_overridden(tmp_path, data_dir):
+    workdir = str(tmp_path / "run")
+    train.run(dcgan(data_dir, num_steps=2), workdir)
+    changed = dcgan(data_dir, num_steps=4, loss="hinge")
+    changed.discriminator.normalization = "spectral"
+    with pytest.raises(train.UsageError, match="discriminator: checkpoint .*--override_config"):
+        train.run(changed, workdir)
+    # Fields that do not define the checkpoint may change (more steps, another loss).
+    summary = train.run(dcgan(data_dir, num_steps=4, loss="hinge"), workdir)
+    assert summary["final_step"] == 4
+
+
+def test_sample_entry_loads_only_the_generator(tmp_path, data_dir):
+    workdir = tmp_path / "run"
+    train.run(dcgan(data_dir, num_steps=2, ema_decay=0.5), str(workdir))
+    step, samples = sample_entry.sample(str(workdir), num_samples=6)
+    assert step == 2 and samples.shape == (6, 28, 28, 1)
+    _, raw = sample_entry.sample(str(workdir), num_samples=6, ema=False)
+    assert not np.allclose(samples, raw)  # the EMA weights differ from the raw ones
+    assert sample_entry.main(["sample", "--workdir", str(workdir), "--num_samples", "4"]) == 0
+    assert (workdir / "sample_step_2.png").exists()
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_every_config_runs_two_steps(tmp_path, data_dir, name):
+    module = __import__(f"experiments.configs.{name}", fromlist=["get_config"])
+    assert "python -m experiments.train --config experiments/configs/" in module.__doc__
+    config = tiny(module.get_config(), data_dir, num_steps=2)
+    if config.dataset in ("celeb_a", "cifar10"):
+        with tfds.testing.mock_data(num_examples=64):
+            summary = train.run(config, str(tmp_path / name))
+    else:
+        summary = train.run(config, str(tmp_path / name))
+    assert summary["final_step"] == 2 and np.isfinite(summary["params_fingerprint"])
+
+
+# ----------------------------------------------------------------------------
+# The command line: one-paragraph errors, nothing lost.
+# ----------------------------------------------------------------------------
+
+
+def run_cli(*args, timeout=300):
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "experiments.train", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def assert_one_paragraph_error(result, pattern):
+    import re
+
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1 and re.search(pattern, error_lines[0]), result.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    "args,pattern",
+    [
+        (["--config.no_such_field=1"], "bad command line.*no_such_field"),
+        (["--config.batch_size=lots"], "bad command line.*batch_size"),
+        (["--config.loss=wgan"], "unknown loss family 'wgan'"),
+    ],
+    ids=["unknown-field", "wrong-type", "unknown-loss"],
+)
+def test_bad_config_values(tmp_path, args, pattern):
+    result = run_cli("--workdir", str(tmp_path / "w"), *args)
+    assert_one_paragraph_error(result, pattern)
+
+
+def test_workdir_that_is_a_file_is_left_alone(tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("precious")
+    assert_one_paragraph_error(run_cli("--workdir", str(target)), "is a file, not a directory")
+    assert target.read_text() == "precious"
+
+
+def test_workdir_that_cannot_be_written():
+    assert_one_paragraph_error(run_cli("--workdir", "/proc/jaxgan_workdir"), "cannot be written")
+
+
+def test_sigterm_saves_a_checkpoint(tmp_path, data_dir):
+    workdir = tmp_path / "preempted"
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "experiments.train", "--workdir", str(workdir),
+            f"--config.data_dir={data_dir}", "--config.num_steps=100000",
+            "--config.checkpoint_every=100000", "--config.log_every=1",
+            "--config.generator.ngf=4", "--config.discriminator.ndf=4", "--config.batch_size=8",
+        ],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.time() + 240
+    metrics = workdir / "metrics.jsonl"
+    while time.time() < deadline and not (
+        metrics.exists() and len(metrics.read_text().splitlines()) >= 3
+    ):
+        time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output[-3000:]
+    assert "SIGTERM: saved step" in output
+    steps = checkpoint_params(workdir)
+    assert len(steps) == 1 and steps[0] >= 3
