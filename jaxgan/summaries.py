@@ -82,7 +82,13 @@ def plot_losses(history: list[dict], path: str | pathlib.Path) -> None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     steps = [h["step"] for h in history]
-    names = sorted({k for h in history for k in h if k.endswith("loss") and k != "step"})
+    names = sorted({k for h in history for k in h if k.endswith("loss")})
+    # A total equal to its adversarial part all along (no penalties) would hide under it.
+    names = [
+        n for n in names
+        if not (n.endswith("_total_loss")
+                and all(h.get(n) == h.get(n.replace("_total", "")) for h in history))
+    ]  # fmt: skip
     for name in names:
         ax.plot(steps, [h.get(name, np.nan) for h in history], label=name)
     ax.set_xlabel("step")

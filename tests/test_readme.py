@@ -21,9 +21,10 @@ def test_readme_python_examples_run(capsys):
         namespace = {}
         exec(compile(block, str(README), "exec"), namespace)
     printed = capsys.readouterr().out
-    assert "critic loss" in printed
-    loss = float(printed.split("critic loss")[1].split()[0])
-    assert np.isfinite(loss)
+    assert "critic loss" in printed and "D loss" in printed
+    critic_loss = float(printed.split("critic loss")[1].split()[0])
+    d_loss = float(printed.split("D loss")[1].split(",")[0])
+    assert np.isfinite(critic_loss) and np.isfinite(d_loss)
 
 
 def test_readme_marks_the_test_command():
