@@ -60,3 +60,29 @@ def get_config() -> ml_collections.ConfigDict:
     c.best_metric = ml_collections.FieldReference(None, field_type=str)  # e.g. "generator_loss"
     c.async_checkpointing = True
     return c
+
+
+def toy_config(
+    dataset: str, *, dim: int, minibatch_discrimination=None
+) -> ml_collections.ConfigDict:
+    """The shared setting of the low-dimensional toy runs (ring8, grid25, gaussian_1d).
+
+    MLP generator and discriminator (2 x 128 units), non-saturating loss, Adam(1e-3,
+    0.5), batch 512, 3,000 steps, 2,500 final samples (the mode-coverage protocol).
+    """
+    c = get_config()
+    c.dataset = dataset
+    c.model = "mlp"
+    c.generator = {"output_dim": dim}
+    c.discriminator = {"input_dim": dim}
+    if minibatch_discrimination:
+        c.discriminator.minibatch_discrimination = minibatch_discrimination
+    c.latent_dim = 2
+    c.batch_size = 512
+    for opt in (c.generator_optimizer, c.discriminator_optimizer):
+        opt.learning_rate = 1e-3
+    c.num_steps = 3000
+    c.sample_every = 1000
+    c.checkpoint_every = 1000
+    c.num_final_samples = 2500
+    return c
