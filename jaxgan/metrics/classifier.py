@@ -1,0 +1,200 @@
+"""A small digit classifier for evaluating digit GANs offline (as TF-GAN evaluates MNIST GANs).
+
+``DigitClassifier.load_or_train("mnist_5k")`` trains a CNN on the dataset's train
+split once (about a minute on a CPU), reports its held-out accuracy on the test split,
+and caches the weights in ``$JAXGAN_CACHE_DIR`` (default ``$XDG_CACHE_HOME/jaxgan`` or
+``~/.cache/jaxgan``). Its penultimate features give a classifier Fréchet distance,
+its logits an "MNIST score" (the Inception Score with this classifier).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pathlib
+
+import flax.linen as nn
+import flax.serialization
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxgan.data import offline
+from jaxgan.metrics.frechet import FeatureStatistics, frechet_distance
+from jaxgan.metrics.scores import inception_score
+
+__all__ = ["DigitClassifier", "cache_dir"]
+
+_VERSION = 1
+_DATASETS = {"mnist_5k": (offline.mnist_5k, 255.0), "digits_8x8": (offline.digits_8x8, 16.0)}
+
+
+def cache_dir() -> pathlib.Path:
+    """``$JAXGAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/jaxgan``, else ``~/.cache/jaxgan``."""
+    if os.environ.get("JAXGAN_CACHE_DIR"):
+        return pathlib.Path(os.environ["JAXGAN_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return pathlib.Path(base) / "jaxgan"
+
+
+class _CNN(nn.Module):
+    """Two conv blocks (32, 64 channels) and a 128-unit penultimate layer."""
+
+    pool: bool = True
+
+    @nn.compact
+    def __call__(self, x, *, features: bool = False):
+        for width in (32, 64):
+            x = nn.relu(nn.Conv(width, (3, 3))(x))
+            x = nn.relu(nn.Conv(width, (3, 3))(x))
+            if self.pool:
+                x = nn.max_pool(x, (2, 2), (2, 2))
+        h = nn.relu(nn.Dense(128)(x.reshape(x.shape[0], -1)))
+        return h if features else nn.Dense(10)(h)
+
+
+def _normalise(images: np.ndarray, max_pixel: float) -> np.ndarray:
+    return images.astype(np.float32) * np.float32(2.0 / max_pixel) - np.float32(1.0)
+
+
+@dataclasses.dataclass
+class DigitClassifier:
+    """A trained digit classifier over images in ``[-1, 1]``.
+
+    Attributes:
+      dataset: ``mnist_5k`` (28x28) or ``digits_8x8``.
+      params: the CNN's parameters.
+      accuracy: held-out accuracy on the dataset's test split.
+    """
+
+    dataset: str
+    params: dict
+    accuracy: float
+
+    @property
+    def _module(self) -> _CNN:
+        return _CNN(pool=self.dataset == "mnist_5k")
+
+    def _check(self, images) -> jnp.ndarray:
+        images = jnp.asarray(images, jnp.float32)
+        size = 28 if self.dataset == "mnist_5k" else 8
+        if images.ndim != 4 or images.shape[1:] != (size, size, 1):
+            raise ValueError(
+                f"the {self.dataset} classifier expects images of shape (N, {size}, {size}, 1) in "
+                f"[-1, 1]; got {tuple(images.shape)}"
+            )
+        low, high = float(images.min()), float(images.max())
+        if low < -1.001 or high > 1.001:
+            raise ValueError(f"images must lie in [-1, 1]; got values in [{low:.3g}, {high:.3g}]")
+        return images
+
+    def logits(self, images, batch_size: int = 1000) -> np.ndarray:
+        images = self._check(images)
+        apply = jax.jit(lambda p, x: self._module.apply(p, x))
+        return np.concatenate(
+            [
+                np.asarray(apply(self.params, images[i : i + batch_size]))
+                for i in range(0, len(images), batch_size)
+            ]
+        )
+
+    def features(self, images, batch_size: int = 1000) -> np.ndarray:
+        images = self._check(images)
+        apply = jax.jit(lambda p, x: self._module.apply(p, x, features=True))
+        return np.concatenate(
+            [
+                np.asarray(apply(self.params, images[i : i + batch_size]))
+                for i in range(0, len(images), batch_size)
+            ]
+        )
+
+    def statistics(self, images) -> FeatureStatistics:
+        statistics = FeatureStatistics(128)
+        statistics.update(self.features(images))
+        return statistics
+
+    def frechet_distance(self, generated, reference) -> float:
+        """Fréchet distance between the penultimate features of two image sets."""
+        a, b = self.statistics(generated), self.statistics(reference)
+        return frechet_distance(a.mean, a.covariance, b.mean, b.covariance)
+
+    def score(self, images, splits: int = 10) -> tuple[float, float]:
+        """The "MNIST score": the Inception Score computed with this classifier."""
+        return inception_score(self.logits(images), splits=splits)
+
+    # ------------------------------------------------------------------
+
+    @classmethod
+    def load_or_train(
+        cls, dataset: str = "mnist_5k", *, directory: str | pathlib.Path | None = None,
+        epochs: int = 12, seed: int = 0,
+    ) -> DigitClassifier:  # fmt: skip
+        """The cached classifier for ``dataset``, training and caching it first if needed."""
+        if dataset not in _DATASETS:
+            raise ValueError(f"dataset={dataset!r}: classifiers exist for {tuple(_DATASETS)}")
+        directory = pathlib.Path(directory) if directory else cache_dir()
+        path = directory / f"classifier-{dataset}-v{_VERSION}.msgpack"
+        module = _CNN(pool=dataset == "mnist_5k")
+        load, max_pixel = _DATASETS[dataset]
+        sample = _normalise(load("test")["image"][:1], max_pixel)
+        like = module.init(jax.random.key(seed), sample)
+        if path.exists():
+            payload = flax.serialization.msgpack_restore(path.read_bytes())
+            params = flax.serialization.from_state_dict(like, payload["params"])
+            return cls(dataset, params, float(payload["accuracy"]))
+        classifier = cls._train(dataset, module, like, epochs=epochs, seed=seed)
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(
+            flax.serialization.msgpack_serialize(
+                {
+                    "params": flax.serialization.to_state_dict(classifier.params),
+                    "accuracy": classifier.accuracy,
+                }
+            )
+        )
+        temporary.replace(path)
+        (directory / f"classifier-{dataset}-v{_VERSION}.json").write_text(
+            json.dumps({"dataset": dataset, "held_out_accuracy": classifier.accuracy}) + "\n"
+        )
+        return classifier
+
+    @classmethod
+    def _train(cls, dataset, module, params, *, epochs, seed) -> DigitClassifier:
+        load, max_pixel = _DATASETS[dataset]
+        train, test = load("train"), load("test")
+        images, labels = _normalise(train["image"], max_pixel), train["label"].astype(np.int32)
+        optimizer = optax.adam(1e-3)
+        opt_state = optimizer.init(params)
+        pad = 2 if dataset == "mnist_5k" else 1
+
+        @jax.jit
+        def step(params, opt_state, x, y, key):
+            # Random shifts of up to `pad` pixels (zero = -1 background), then cross-entropy.
+            shift = jax.random.randint(key, (2,), 0, 2 * pad + 1)
+            padded = jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), constant_values=-1.0)
+            x = jax.lax.dynamic_slice(padded, (0, shift[0], shift[1], 0), x.shape)
+
+            def loss_fn(p):
+                logits = module.apply(p, x)
+                return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+
+            grads = jax.grad(loss_fn)(params)
+            updates, opt_state = optimizer.update(grads, opt_state, params)
+            return optax.apply_updates(params, updates), opt_state
+
+        rng = np.random.default_rng(seed)
+        key = jax.random.key(seed)
+        batch = 64
+        for _ in range(epochs):
+            order = rng.permutation(len(labels))
+            for i in range(0, len(order) - batch + 1, batch):
+                index = order[i : i + batch]
+                key, sub = jax.random.split(key)
+                params, opt_state = step(params, opt_state, images[index], labels[index], sub)
+        classifier = cls(dataset, params, 0.0)
+        predictions = classifier.logits(_normalise(test["image"], max_pixel)).argmax(axis=1)
+        classifier.accuracy = float(np.mean(predictions == test["label"]))
+        return classifier

@@ -1,0 +1,100 @@
+"""The digit classifier (held-out accuracy, cache) and the evaluate entry on real runs."""
+
+import json
+
+import numpy as np
+import pytest
+
+from experiments import evaluate, train
+from experiments.configs import dcgan_mnist, ring8, stacked_mnist_dcgan
+from jaxgan.data import offline
+from jaxgan.metrics.classifier import DigitClassifier
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("jaxgan_cache")
+
+
+@pytest.fixture(scope="module")
+def mnist_classifier(cache):
+    return DigitClassifier.load_or_train("mnist_5k", directory=cache)
+
+
+def test_mnist_classifier_reaches_97_percent_held_out(mnist_classifier, cache):
+    assert mnist_classifier.accuracy >= 0.97
+    test = offline.mnist_5k("test")
+    images = test["image"].astype(np.float32) / 127.5 - 1
+    predictions = mnist_classifier.logits(images).argmax(axis=1)
+    np.testing.assert_allclose(np.mean(predictions == test["label"]), mnist_classifier.accuracy)
+    # The cache gives the same classifier back without training.
+    cached = DigitClassifier.load_or_train("mnist_5k", directory=cache)
+    assert cached.accuracy == mnist_classifier.accuracy
+    np.testing.assert_array_equal(cached.logits(images[:50]), mnist_classifier.logits(images[:50]))
+    assert (
+        json.loads((cache / "classifier-mnist_5k-v1.json").read_text())["held_out_accuracy"] >= 0.97
+    )
+
+
+def test_digits_8x8_classifier(cache):
+    classifier = DigitClassifier.load_or_train("digits_8x8", directory=cache)
+    assert classifier.accuracy >= 0.95
+
+
+def test_classifier_distance_and_score_separate_real_from_noise(mnist_classifier):
+    train_images = offline.mnist_5k("train")["image"].astype(np.float32) / 127.5 - 1
+    test_images = offline.mnist_5k("test")["image"].astype(np.float32) / 127.5 - 1
+    noise = np.random.default_rng(0).uniform(-1, 1, size=(500, 28, 28, 1)).astype(np.float32)
+    floor = mnist_classifier.frechet_distance(test_images, train_images)
+    assert floor < 0.1 * mnist_classifier.frechet_distance(noise, train_images)
+    shuffled = test_images[np.random.default_rng(1).permutation(500)]
+    assert mnist_classifier.score(shuffled)[0] > 8.0  # ten confident, balanced classes
+    assert mnist_classifier.score(noise)[0] < 3.0
+
+
+def test_classifier_rejects_wrong_images(mnist_classifier):
+    with pytest.raises(ValueError, match=r"\(N, 28, 28, 1\) in \[-1, 1\]; got \(2, 32, 32, 1\)"):
+        mnist_classifier.logits(np.zeros((2, 32, 32, 1)))
+    with pytest.raises(ValueError, match=r"must lie in \[-1, 1\]; got values in \[0, 255\]"):
+        bad = np.concatenate([np.zeros((1, 28, 28, 1)), np.full((1, 28, 28, 1), 255.0)])
+        mnist_classifier.logits(bad)
+
+
+def tiny_run(module, workdir, data_dir):
+    config = module.get_config()
+    config.data_dir = data_dir
+    config.num_steps = 2
+    config.batch_size = 8
+    config.num_final_samples = 8
+    config.num_grid_samples = 4
+    if "ngf" in config.generator:
+        config.generator.ngf = 4
+        config.discriminator.ndf = 4
+    train.run(config, str(workdir))
+
+
+def test_evaluate_mnist_run(tmp_path, cache, mnist_classifier, monkeypatch):
+    monkeypatch.setenv("JAXGAN_CACHE_DIR", str(cache))
+    tiny_run(dcgan_mnist, tmp_path / "run", str(tmp_path / "tfds"))
+    result = evaluate.evaluate(str(tmp_path / "run"), num_samples=200)
+    assert result["classifier_accuracy"] == mnist_classifier.accuracy
+    assert result["classifier_frechet_distance_real_floor"] < result["classifier_frechet_distance"]
+    assert result["classifier_score_real"] > 8.0 and np.isfinite(result["parzen_log_likelihood"])
+    assert json.loads((tmp_path / "run" / "eval.json").read_text()) == json.loads(
+        json.dumps(result)
+    )
+
+
+def test_evaluate_toy_and_stacked_runs(tmp_path, cache, mnist_classifier, monkeypatch):
+    monkeypatch.setenv("JAXGAN_CACHE_DIR", str(cache))
+    tiny_run(ring8, tmp_path / "ring8", str(tmp_path / "tfds"))
+    result = evaluate.evaluate(str(tmp_path / "ring8"))
+    assert result["num_samples"] == 2500 and 0 <= result["modes_captured"] <= 8
+    assert 0.0 <= result["high_quality_fraction"] <= 1.0
+    tiny_run(stacked_mnist_dcgan, tmp_path / "stacked", str(tmp_path / "tfds"))
+    result = evaluate.evaluate(str(tmp_path / "stacked"), num_samples=300)
+    assert 1 <= result["modes"] <= 300 and result["kl"] > 0
+
+
+def test_evaluate_without_checkpoint(tmp_path):
+    assert evaluate.main(["evaluate", "--workdir", str(tmp_path)]) == 2
