@@ -13,8 +13,10 @@ metrics that fit its dataset, printing them and writing ``DIR/eval.json``.
   validation part of the train split, Goodfellow et al. 2014's protocol).
 - ``stacked_mnist``: modes covered of 1,000 and KL, classifying each channel.
 
-Image datasets from the TFDS catalog need the Inception network (FID/KID/IS), which
-this entry does not run yet; it says so.
+- any other (image) dataset, e.g. ``cifar10``, ``celeb_a``: FID, KID, Inception Score,
+  precision/recall (k = 3) and density/coverage (k = 5) on pytorch-fid's InceptionV3
+  features of the samples and as many real training images, with the weights from
+  ``--weights`` or the cache (see ``python -m jaxgan.fid``).
 """
 
 from __future__ import annotations
@@ -35,10 +37,52 @@ def define_flags() -> flags.FlagValues:
         "num_samples", None, "Samples (default: the protocol's).", flag_values=values
     )
     flags.DEFINE_integer("seed", 0, "Seed of the latents.", flag_values=values)
+    flags.DEFINE_string("weights", None, "pytorch-fid's Inception weights (.pth or .npz).",
+                        flag_values=values)  # fmt: skip
     return values
 
 
-def evaluate(workdir: str, *, num_samples: int | None = None, seed: int = 0) -> dict:
+def inception_metrics(samples, real_images, *, weights=None) -> dict:
+    """FID, KID, IS, precision/recall and density/coverage on Inception features.
+
+    Both image sets are ``(N, H, W, C)`` in [-1, 1]; one channel is repeated to three.
+    """
+    import numpy as np
+
+    from jaxgan import metrics
+    from jaxgan.fid import InceptionFeatures
+    from jaxgan.metrics.inception import load_inception_weights
+
+    def rgb01(images):
+        images = np.asarray(images, np.float32)
+        if images.shape[-1] == 1:
+            images = np.repeat(images, 3, axis=-1)
+        return (np.clip(images, -1.0, 1.0) + 1.0) / 2.0
+
+    features = InceptionFeatures(load_inception_weights(weights))
+    gen_pool, gen_logits = features(rgb01(samples))
+    real_pool, _ = features(rgb01(real_images))
+    gen_stats, real_stats = metrics.FeatureStatistics(2048), metrics.FeatureStatistics(2048)
+    gen_stats.update(gen_pool)
+    real_stats.update(real_pool)
+    result = {
+        "fid": metrics.frechet_distance(
+            gen_stats.mean, gen_stats.covariance, real_stats.mean, real_stats.covariance
+        )
+    }
+    subset = min(1000, len(gen_pool), len(real_pool))
+    result["kid"], result["kid_std"] = metrics.kernel_inception_distance(
+        real_pool, gen_pool, subset_size=subset
+    )
+    result["inception_score"], result["inception_score_std"] = metrics.inception_score(gen_logits)
+    result["precision"], result["recall"] = metrics.precision_recall(real_pool, gen_pool, k=3)
+    result["density"], result["coverage"] = metrics.density_coverage(real_pool, gen_pool, k=5)
+    return result
+
+
+def evaluate(
+    workdir: str, *, num_samples: int | None = None, seed: int = 0, weights: str | None = None
+) -> dict:
     """Computes the metrics for the run in ``workdir`` and writes ``eval.json`` there."""
     import numpy as np
 
@@ -98,12 +142,20 @@ def evaluate(workdir: str, *, num_samples: int | None = None, seed: int = 0) -> 
         channels = [classifier.logits(samples[..., c : c + 1]).argmax(axis=1) for c in range(3)]
         result.update(metrics.stacked_mnist_modes(np.stack(channels, axis=1)))
         result["classifier_accuracy"] = classifier.accuracy
+    elif samples.ndim == 4:
+        from jaxgan.data import make_pipeline
+
+        config = found[1]
+        real = next(
+            make_pipeline(
+                dataset, batch_size=count, split="train", seed=seed, num_epochs=1,
+                data_dir=config.get("data_dir"), image_size=config.get("image_size"),
+                center_crop=config.get("center_crop"), process_index=0, process_count=1,
+            )
+        )["image"]  # fmt: skip
+        result.update(inception_metrics(samples, real, weights=weights))
     else:
-        raise ValueError(
-            f"no offline metric fits the dataset {dataset!r}: image datasets from the TFDS "
-            "catalog are evaluated with the Inception network (FID, KID, IS), which this entry "
-            "does not run yet"
-        )
+        raise ValueError(f"no metric fits the dataset {dataset!r} with samples {samples.shape}")
     path = pathlib.Path(workdir) / "eval.json"
     path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     return result
@@ -119,7 +171,9 @@ def main(argv=None) -> int:
         print(f"error: bad command line: {error}", file=sys.stderr)
         return 2
     try:
-        result = evaluate(values.workdir, num_samples=values.num_samples, seed=values.seed)
+        result = evaluate(
+            values.workdir, num_samples=values.num_samples, seed=values.seed, weights=values.weights
+        )
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
