@@ -1,0 +1,198 @@
+"""Train-step throughput, side by side with PyTorch when asked.
+
+  python -m experiments.benchmark --model dcgan28 [--batch-size 64] [--devices N]
+      [--strategy single|sharded|pmap] [--compare torch] [--json] [--repeats 5] [--steps 5]
+
+Times the compiled train step after warm-up (``block_until_ready``): compile time and
+the first step separately, then steps/s and images/s (median and spread over
+``--repeats`` timings of ``--steps`` steps), the step's FLOPs from XLA's cost analysis,
+the achieved FLOP/s and the fraction of this machine's float32 matmul rate, measured in
+the same run. ``--compare torch`` times the same architecture, loss and optimiser
+written in PyTorch (``experiments/benchmark_torch.py``, an optional dependency) in the
+same process and reports the ratio.
+
+Models (exact, so both sides compute the same thing):
+  dcgan28    G z(100) -> Dense 7x7x128 -> BN -> ReLU -> ConvT 64 (4x4, s2) -> BN -> ReLU ->
+             ConvT 1 (4x4, s2) -> tanh; D Conv 64 (4x4, s2) -> LReLU -> Conv 128 -> BN ->
+             LReLU -> Dense 1; non-saturating loss, Adam(2e-4, 0.5), batch 64.
+  wgangp28   the same G; D without BatchNorm; Wasserstein + gradient penalty (10),
+             n_critic = 5 (one step = 5 D + 1 G updates), Adam(1e-4, (0, 0.9)).
+  dcgan64    the reference DCGAN-64 pair, non-saturating, Adam(2e-4, 0.5), batch 64.
+  mlp_ring8  the toy MLP pair (2 x 128) on 2-D points, batch 512.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxgan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from jaxgan.parallel import STRATEGIES, Parallel
+from jaxgan.step import GAN
+
+MODELS = ("dcgan28", "wgangp28", "dcgan64", "mlp_ring8")
+DEFAULT_BATCH = {"dcgan28": 64, "wgangp28": 64, "dcgan64": 64, "mlp_ring8": 512}
+
+
+def build(model: str) -> tuple[GAN, tuple[int, ...]]:
+    """The benchmark model's GAN and the shape of one real example."""
+    adam = lambda lr, b1, b2: optax.adam(lr, b1=b1, b2=b2)
+    if model == "dcgan28":
+        gan = GAN(
+            DCGANGenerator(image_size=28, channels=1),
+            DCGANDiscriminator(image_size=28, channels=1),
+            adam(2e-4, 0.5, 0.999), adam(2e-4, 0.5, 0.999), latent_dim=100,
+        )  # fmt: skip
+        return gan, (28, 28, 1)
+    if model == "wgangp28":
+        gan = GAN(
+            DCGANGenerator(image_size=28, channels=1),
+            DCGANDiscriminator(image_size=28, channels=1, normalization="none"),
+            adam(1e-4, 0.0, 0.9), adam(1e-4, 0.0, 0.9), loss="wasserstein", latent_dim=100,
+            penalties=(("gradient_penalty", 10.0),), n_critic=5,
+        )  # fmt: skip
+        return gan, (28, 28, 1)
+    if model == "dcgan64":
+        gan = GAN(
+            DCGANGenerator(image_size=64, channels=3),
+            DCGANDiscriminator(image_size=64, channels=3),
+            adam(2e-4, 0.5, 0.999), adam(2e-4, 0.5, 0.999), latent_dim=100,
+        )  # fmt: skip
+        return gan, (64, 64, 3)
+    if model == "mlp_ring8":
+        gan = GAN(
+            MLPGenerator(latent_dim=2, output_dim=2), MLPDiscriminator(input_dim=2),
+            adam(1e-3, 0.5, 0.999), adam(1e-3, 0.5, 0.999), latent_dim=2,
+        )  # fmt: skip
+        return gan, (2,)
+    raise ValueError(f"unknown benchmark model {model!r}; use one of {MODELS}")
+
+
+def matmul_flops_per_s(size: int = 2048, repeats: int = 5) -> float:
+    """This machine's float32 matmul rate (median of ``repeats``), measured now."""
+    a = jnp.ones((size, size), jnp.float32)
+    f = jax.jit(lambda a: a @ a)
+    f(a).block_until_ready()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        f(a).block_until_ready()
+        times.append(time.perf_counter() - start)
+    return 2 * size**3 / statistics.median(times)
+
+
+def _count(tree) -> int:
+    return int(sum(np.size(leaf) for leaf in jax.tree.leaves(tree)))
+
+
+def benchmark_jax(model: str, *, batch_size: int, strategy: str | None, devices: int | None,
+                  repeats: int, steps: int) -> dict:  # fmt: skip
+    gan, example_shape = build(model)
+    parallel = Parallel.create(strategy, devices)
+    parallel.check_batch_size(batch_size)
+    leading = (gan.n_critic,) if gan.n_critic > 1 else ()
+    rng = np.random.default_rng(0)
+    host_batch = {
+        "image": rng.uniform(-1, 1, leading + (batch_size, *example_shape)).astype(np.float32)
+    }
+    state = gan.init(jax.random.key(0), host_batch)
+    batch = parallel.put_batch(host_batch, batch_axis=len(leading))
+    placed, key = parallel.put_state(state), parallel.put_key(jax.random.key(1))
+    step = parallel.compile_step(gan)
+
+    flops = None
+    start = time.perf_counter()
+    if parallel.strategy != "pmap":
+        compiled = step.lower(placed, batch, key).compile()
+        compile_s = time.perf_counter() - start
+        cost = compiled.cost_analysis()
+        cost = cost[0] if isinstance(cost, list | tuple) else cost
+        flops = float(cost.get("flops", 0.0)) if cost else None
+        step = compiled
+        start = time.perf_counter()
+        placed, metrics = step(placed, batch, key)
+        jax.block_until_ready(metrics)
+        first_step_s = time.perf_counter() - start
+    else:  # pmap compiles on the first call
+        placed, metrics = step(placed, batch, key)
+        jax.block_until_ready(metrics)
+        compile_s = first_step_s = time.perf_counter() - start
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            placed, metrics = step(placed, batch, key)
+        jax.block_until_ready(metrics)
+        rates.append(steps / (time.perf_counter() - start))
+    steps_per_s = statistics.median(rates)
+    peak = matmul_flops_per_s()
+    achieved = flops * steps_per_s if flops else None
+    return {
+        "framework": "jax",
+        "model": model,
+        "strategy": parallel.strategy,
+        "devices": parallel.num_devices,
+        "device_kind": jax.devices()[0].device_kind,
+        "batch_size": batch_size,
+        "steps_per_s": steps_per_s,
+        "steps_per_s_spread": [min(rates), max(rates)],
+        "images_per_s": steps_per_s * batch_size,
+        "compile_s": compile_s,
+        "first_step_s": first_step_s,
+        "flops_per_step": flops,
+        "achieved_flops_per_s": achieved,
+        "matmul_flops_per_s": peak,
+        "fraction_of_matmul_peak": achieved / peak if achieved else None,
+        "generator_params": _count(state.generator_params),
+        "discriminator_params": _count(state.discriminator_params),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=MODELS, required=True)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--devices", type=int, default=None)
+    parser.add_argument("--strategy", choices=STRATEGIES, default=None)
+    parser.add_argument("--compare", choices=["torch"], default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=5)
+    args = parser.parse_args(argv)
+    batch_size = args.batch_size or DEFAULT_BATCH[args.model]
+    try:
+        result = benchmark_jax(
+            args.model, batch_size=batch_size, strategy=args.strategy, devices=args.devices,
+            repeats=args.repeats, steps=args.steps,
+        )  # fmt: skip
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    results = [result]
+    if args.compare == "torch":
+        from experiments import benchmark_torch
+
+        torch_result = benchmark_torch.benchmark(
+            args.model, batch_size=batch_size, repeats=args.repeats, steps=args.steps
+        )
+        result["ratio_vs_torch"] = result["images_per_s"] / torch_result["images_per_s"]
+        results.append(torch_result)
+    for entry in results:
+        if args.json:
+            print(json.dumps(entry))
+        else:
+            shown = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in entry.items()}
+            print("  ".join(f"{k}={v}" for k, v in shown.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

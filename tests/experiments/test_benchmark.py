@@ -1,0 +1,62 @@
+"""The benchmark harness on tiny settings: its JSON fields, and both frameworks' models agree.
+
+Timings are never asserted.
+"""
+
+import json
+
+import jax
+import numpy as np
+import pytest
+
+from experiments import benchmark
+
+FIELDS = {
+    "model", "strategy", "devices", "batch_size", "steps_per_s", "images_per_s", "compile_s",
+    "first_step_s", "flops_per_step", "fraction_of_matmul_peak", "generator_params",
+    "discriminator_params", "device_kind",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("strategy,devices", [("single", 1), ("sharded", 2), ("pmap", 2)])
+def test_harness_reports_every_field(capsys, strategy, devices):
+    args = ["--model", "mlp_ring8", "--batch-size", "16", "--strategy", strategy,
+            "--devices", str(devices), "--repeats", "1", "--steps", "1", "--json"]  # fmt: skip
+    assert benchmark.main(args) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert FIELDS <= set(result)
+    assert result["strategy"] == strategy and result["devices"] == devices
+    assert result["images_per_s"] == pytest.approx(result["steps_per_s"] * 16)
+    assert result["generator_params"] == 2 * 128 + 128 + 128 * 128 + 128 + 128 * 2 + 2
+    if strategy != "pmap":
+        assert result["flops_per_step"] > 0 and result["fraction_of_matmul_peak"] > 0
+
+
+def test_wgangp28_counts_five_critic_batches():
+    gan, shape = benchmark.build("wgangp28")
+    assert gan.n_critic == 5 and shape == (28, 28, 1)
+    assert dict(gan.penalties) == {"gradient_penalty": 10.0}
+
+
+def test_batch_not_divisible_by_devices(capsys):
+    args = ["--model", "mlp_ring8", "--batch-size", "10", "--strategy", "sharded", "--devices", "4"]
+    assert benchmark.main(args) == 2
+    assert "batch_size=10 is not divisible by 4 devices" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", benchmark.MODELS)
+def test_torch_models_have_the_same_parameters(model):
+    pytest.importorskip("torch", reason="the test extra installs torch (see setup.cfg)")
+    from experiments import benchmark_torch
+
+    gan, shape = benchmark.build(model)
+    batch = {
+        "image": np.zeros(
+            (gan.n_critic, 2, *shape) if gan.n_critic > 1 else (2, *shape), np.float32
+        )
+    }
+    state = jax.eval_shape(lambda: gan.init(jax.random.key(0), batch))
+    g, d, *_ = benchmark_torch.build(model)
+    count = lambda tree: sum(int(np.prod(leaf.shape)) for leaf in jax.tree.leaves(tree))
+    assert count(state.generator_params) == sum(p.numel() for p in g.parameters())
+    assert count(state.discriminator_params) == sum(p.numel() for p in d.parameters())
