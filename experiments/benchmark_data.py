@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 
 import jax
-import numpy as np
-import optax
 
+from experiments import benchmark
 from jaxgan.data import default_data_dir, make_pipeline
-from jaxgan.models import DCGANDiscriminator, DCGANGenerator
-from jaxgan.step import GAN
 
 
 def time_pipeline(pipeline, steps: int) -> dict:
@@ -33,30 +29,6 @@ def time_pipeline(pipeline, steps: int) -> dict:
         images += next(pipeline)["image"].shape[0]
     elapsed = time.perf_counter() - start
     return {"batches_per_s": steps / elapsed, "images_per_s": images / elapsed}
-
-
-def time_dcgan28_step(batch_size: int, repeats: int = 5, steps: int = 5) -> dict:
-    gan = GAN(
-        DCGANGenerator(image_size=28, channels=1),
-        DCGANDiscriminator(image_size=28, channels=1),
-        optax.adam(2e-4, b1=0.5),
-        optax.adam(2e-4, b1=0.5),
-        latent_dim=100,
-    )
-    batch = {"image": np.zeros((batch_size, 28, 28, 1), np.float32)}
-    state = gan.init(jax.random.key(0), batch)
-    step = jax.jit(gan.train_step, donate_argnums=(0,))
-    key = jax.random.key(1)
-    state, metrics = step(state, batch, key)
-    jax.block_until_ready(metrics)
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
-            state, metrics = step(state, batch, key)
-        jax.block_until_ready(metrics)
-        rates.append(steps * batch_size / (time.perf_counter() - start))
-    return {"images_per_s": statistics.median(rates)}
 
 
 def main(argv=None) -> int:
@@ -74,7 +46,10 @@ def main(argv=None) -> int:
             make_pipeline("stacked_mnist", image_size=32, random_flip=True, **common), args.steps
         ),
     }
-    step = time_dcgan28_step(args.batch_size)
+    step = benchmark.benchmark_jax(
+        "dcgan28", batch_size=args.batch_size, strategy="single", devices=1, repeats=5, steps=5
+    )
+    step = {"images_per_s": step["images_per_s"]}
     for result in results.values():
         result["ratio_vs_dcgan28_step"] = result["images_per_s"] / step["images_per_s"]
     results["dcgan28_train_step"] = step

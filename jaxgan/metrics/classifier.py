@@ -90,25 +90,21 @@ class DigitClassifier:
             raise ValueError(f"images must lie in [-1, 1]; got values in [{low:.3g}, {high:.3g}]")
         return images
 
-    def logits(self, images, batch_size: int = 1000) -> np.ndarray:
+    def _batched(self, images, batch_size: int, *, features: bool) -> np.ndarray:
         images = self._check(images)
-        apply = jax.jit(lambda p, x: self._module.apply(p, x))
+        apply = jax.jit(lambda p, x: self._module.apply(p, x, features=features))
         return np.concatenate(
-            [
-                np.asarray(apply(self.params, images[i : i + batch_size]))
-                for i in range(0, len(images), batch_size)
-            ]
-        )
+            [np.asarray(apply(self.params, images[i : i + batch_size]))
+             for i in range(0, len(images), batch_size)]
+        )  # fmt: skip
+
+    def logits(self, images, batch_size: int = 1000) -> np.ndarray:
+        """Class logits ``(N, 10)`` of images ``(N, H, W, 1)`` in [-1, 1]."""
+        return self._batched(images, batch_size, features=False)
 
     def features(self, images, batch_size: int = 1000) -> np.ndarray:
-        images = self._check(images)
-        apply = jax.jit(lambda p, x: self._module.apply(p, x, features=True))
-        return np.concatenate(
-            [
-                np.asarray(apply(self.params, images[i : i + batch_size]))
-                for i in range(0, len(images), batch_size)
-            ]
-        )
+        """Penultimate features ``(N, 128)`` of images ``(N, H, W, 1)`` in [-1, 1]."""
+        return self._batched(images, batch_size, features=True)
 
     def statistics(self, images) -> FeatureStatistics:
         statistics = FeatureStatistics(128)
