@@ -26,7 +26,7 @@ from jax.sharding import PartitionSpec as P
 from jaxgan.metrics.frechet import FeatureStatistics, frechet_distance
 from jaxgan.metrics.inception import InceptionV3, load_inception_weights, read_torch_state_dict
 
-__all__ = ["InceptionFeatures", "compute_statistics", "load_images", "main"]
+__all__ = ["InceptionFeatures", "compute_statistics", "iter_images", "load_images", "main"]
 
 IMAGE_EXTENSIONS = {".bmp", ".jpg", ".jpeg", ".png", ".webp"}
 
@@ -67,24 +67,27 @@ class InceptionFeatures:
         return np.concatenate(pools).astype(np.float64), np.concatenate(logits).astype(np.float64)
 
 
-def load_images(path: str | pathlib.Path) -> np.ndarray:
-    """Images in [0, 1], ``(N, H, W, 3)``, from a directory or an ``.npz`` of ``samples``."""
-    path = pathlib.Path(path)
-    if path.is_dir():
-        from PIL import Image
+def _image_files(path: pathlib.Path) -> list[pathlib.Path]:
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise ValueError(f"{path} holds no images ({', '.join(sorted(IMAGE_EXTENSIONS))})")
+    return files
 
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
-        if not files:
-            raise ValueError(f"{path} holds no images ({', '.join(sorted(IMAGE_EXTENSIONS))})")
-        arrays = [np.asarray(Image.open(f).convert("RGB"), np.float32) / 255.0 for f in files]
-        shapes = {a.shape for a in arrays}
-        if len(shapes) > 1:
-            raise ValueError(f"the images in {path} have different sizes: {sorted(shapes)}")
-        return np.stack(arrays)
-    with np.load(path) as data:
-        if "samples" not in data.files:
-            raise ValueError(f"{path} has neither 'samples' nor 'mu'/'sigma'; found {data.files}")
-        samples = np.asarray(data["samples"], np.float32)
+
+def _read_files(files: list[pathlib.Path]) -> np.ndarray:
+    from PIL import Image
+
+    arrays = [np.asarray(Image.open(f).convert("RGB"), np.float32) / 255.0 for f in files]
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:
+        raise ValueError(
+            f"the images {files[0].parent} holds have different sizes: {sorted(shapes)}"
+        )
+    return np.stack(arrays)
+
+
+def _samples_to_unit(samples: np.ndarray, path) -> np.ndarray:
+    samples = np.asarray(samples, np.float32)
     if samples.ndim != 4 or samples.shape[-1] not in (1, 3):
         raise ValueError(f"'samples' in {path} must be N x H x W x (1|3); got {samples.shape}")
     if samples.min() < -1.0 or samples.max() > 1.0:
@@ -97,6 +100,28 @@ def load_images(path: str | pathlib.Path) -> np.ndarray:
     return (samples + 1.0) / 2.0
 
 
+def iter_images(path: str | pathlib.Path, batch_size: int = 500):
+    """Batches of images in [0, 1], ``(B, H, W, 3)``, from a directory or an ``.npz`` of
+    ``samples``, read a batch at a time."""
+    path = pathlib.Path(path)
+    if path.is_dir():
+        files = _image_files(path)
+        for start in range(0, len(files), batch_size):
+            yield _read_files(files[start : start + batch_size])
+        return
+    with np.load(path, mmap_mode="r") as data:
+        if "samples" not in data.files:
+            raise ValueError(f"{path} has neither 'samples' nor 'mu'/'sigma'; found {data.files}")
+        samples = data["samples"]
+        for start in range(0, len(samples), batch_size):
+            yield _samples_to_unit(samples[start : start + batch_size], path)
+
+
+def load_images(path: str | pathlib.Path) -> np.ndarray:
+    """All images of a PATH in [0, 1], ``(N, H, W, 3)`` (see :func:`iter_images`)."""
+    return np.concatenate(list(iter_images(path)))
+
+
 def compute_statistics(path, features: InceptionFeatures) -> tuple[np.ndarray, np.ndarray]:
     """``(mu, sigma)`` of a PATH (precomputed statistics are read as they are)."""
     path = pathlib.Path(path)
@@ -106,8 +131,9 @@ def compute_statistics(path, features: InceptionFeatures) -> tuple[np.ndarray, n
         with np.load(path) as data:
             if {"mu", "sigma"} <= set(data.files):
                 return data["mu"], data["sigma"]
-    statistics = FeatureStatistics(2048)
-    statistics.update(features(load_images(path))[0])
+    statistics = FeatureStatistics(2048)  # streaming: no more than a batch of images held
+    for images in iter_images(path):
+        statistics.update(features(images)[0])
     return statistics.mean, statistics.covariance
 
 
