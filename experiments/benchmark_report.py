@@ -1,0 +1,80 @@
+"""Turns ``experiments.benchmark --json`` lines into a Markdown table and a bar plot.
+
+python -m experiments.benchmark --model dcgan28 --compare torch --json >> results.jsonl
+python -m experiments.benchmark_report results.jsonl docs/benchmarks_table.md docs/benchmarks.png
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 3:
+        print(
+            "usage: python -m experiments.benchmark_report RESULTS.jsonl TABLE.md PLOT.png",
+            file=sys.stderr,
+        )
+        return 2
+    rows = [json.loads(line) for line in open(argv[0]) if line.strip()]
+    lines = [
+        "| model | framework | strategy | devices | batch | steps/s | images/s | compile s | "
+        "GFLOP/step | % matmul peak | ratio vs torch |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        flops = row.get("flops_per_step")
+        fraction = row.get("fraction_of_matmul_peak")
+        ratio = row.get("ratio_vs_torch")
+        lines.append(
+            f"| {row['model']} | {row['framework']} | {row.get('strategy', '-')} | "
+            f"{row.get('devices', '-')} | {row['batch_size']} | {row['steps_per_s']:.2f} | "
+            f"{row['images_per_s']:.0f} | {row.get('compile_s', float('nan')):.1f} | "
+            f"{flops / 1e9 if flops else float('nan'):.2f} | "
+            f"{100 * fraction if fraction else float('nan'):.0f} | "
+            f"{f'{ratio:.2f}x' if ratio else '-'} |"
+        )
+    with open(argv[1], "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    single = [r for r in rows if r.get("strategy") in (None, "single")]
+    models = sorted({r["model"] for r in single})
+    fig, ax = plt.subplots(figsize=(7, 4))
+    width = 0.38
+    for offset, framework in ((-width / 2, "jax"), (width / 2, "torch")):
+        values = [
+            next(
+                (
+                    r["images_per_s"]
+                    for r in single
+                    if r["model"] == m and r["framework"].startswith(framework)
+                ),
+                0,
+            )
+            for m in models
+        ]
+        ax.bar(
+            [i + offset for i in range(len(models))],
+            values,
+            width,
+            label="jaxgan (JAX)" if framework == "jax" else "PyTorch",
+        )
+    ax.set_xticks(range(len(models)), models)
+    ax.set_ylabel("images / s")
+    ax.set_yscale("log")
+    ax.legend()
+    ax.set_title("Train-step throughput, 2-core CPU")
+    fig.tight_layout()
+    fig.savefig(argv[2], dpi=100)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
