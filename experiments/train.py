@@ -132,7 +132,7 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
     from jaxgan import summaries
     from jaxgan.checkpoint import Checkpointer
     from jaxgan.config import build_gan, pipeline_options
-    from jaxgan.data import make_pipeline
+    from jaxgan.data import DevicePrefetcher, make_pipeline
     from jaxgan.parallel import Parallel, fetch
     from jaxgan.training import check_finite
 
@@ -195,12 +195,16 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
 
     previous_handler = signal.signal(signal.SIGTERM, on_sigterm)
 
+    batches = DevicePrefetcher(
+        pipeline, lambda batch: parallel.put_batch(batch, batch_axis=batch_axis), size=2
+    )
+
     def save(step: int, metrics: dict | None = None) -> None:
         checkpointer.save(
             step,
             parallel.get_state(device_state),
             key=key,
-            data_state=pipeline.get_state(),
+            data_state=batches.position(),  # the prefetcher reads ahead of training
             config=config.to_dict(),
             metrics=metrics,
         )
@@ -214,8 +218,7 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
     step = start_step
     try:
         for step in range(start_step + 1, config.num_steps + 1):
-            batch = parallel.put_batch(next(pipeline), batch_axis=batch_axis)
-            device_state, device_metrics = step_fn(device_state, batch, device_key)
+            device_state, device_metrics = step_fn(device_state, next(batches), device_key)
             metrics = {k: float(v) for k, v in fetch(device_metrics).items()}
             check_finite(metrics, step=step, max_consecutive_skips=config.max_consecutive_skips)
             progress.update(1)

@@ -6,11 +6,12 @@ pictures around the same loop; research code can call :func:`train` directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 import jax
 import numpy as np
 
+from jaxgan.data.prefetch import DevicePrefetcher
 from jaxgan.parallel import Parallel, fetch
 from jaxgan.state import GANState
 from jaxgan.step import GAN
@@ -71,11 +72,10 @@ def train(
     start = int(fetch(state.step))
     state = parallel.put_state(state)
     key = parallel.put_key(key)
-    iterator: Iterator[dict] = iter(batches)
+    placed = DevicePrefetcher(batches, lambda b: parallel.put_batch(b, batch_axis=batch_axis))
     metrics: dict = {}
     for step in range(start + 1, start + num_steps + 1):
-        batch = parallel.put_batch(next(iterator), batch_axis=batch_axis)
-        state, metrics = step_fn(state, batch, key)
+        state, metrics = step_fn(state, next(placed), key)
         metrics = fetch(metrics)
         check_finite(metrics, step=step, max_consecutive_skips=max_consecutive_skips)
         if on_metrics is not None:

@@ -1,4 +1,4 @@
-"""Input pipelines (TFDS + Grain) and the offline datasets."""
+"""Input pipelines (TFDS + Grain), the offline datasets, and device prefetching."""
 
 from jaxgan.data.pipeline import (
     CATALOG_HELP,
@@ -8,9 +8,11 @@ from jaxgan.data.pipeline import (
     load_source,
     make_pipeline,
 )
+from jaxgan.data.prefetch import DevicePrefetcher
 
 __all__ = [
     "CATALOG_HELP",
+    "DevicePrefetcher",
     "OFFLINE_DATASETS",
     "Pipeline",
     "default_data_dir",

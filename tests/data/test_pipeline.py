@@ -216,3 +216,29 @@ def test_resize_matches_pillow_bilinear(shape, size):
         ]
     )
     np.testing.assert_allclose(_resize(images, size), reference, atol=1e-3)
+
+
+def test_device_prefetcher_keeps_order_and_reports_the_unconsumed_position(data_dir):
+    import jax
+
+    from jaxgan.data import DevicePrefetcher
+
+    expected = take(pipeline(data_dir, seed=7), 6)
+    source = pipeline(data_dir, seed=7)
+    placed = DevicePrefetcher(source, jax.device_put, size=3)
+    got = take(placed, 4)
+    assert_same_batches([jax.device_get(b) for b in got], expected[:4])
+    # The pipeline itself has read ahead; the prefetcher's position is that of batch 5.
+    resumed = pipeline(data_dir, seed=7)
+    resumed.set_state(placed.position())
+    assert_same_batches(take(resumed, 2), expected[4:6])
+    with pytest.raises(ValueError, match="size=0"):
+        DevicePrefetcher(source, jax.device_put, size=0)
+
+
+def test_device_prefetcher_on_a_finite_source():
+    from jaxgan.data import DevicePrefetcher
+
+    placed = DevicePrefetcher(iter([1, 2, 3]), lambda x: 10 * x, size=2)
+    assert list(placed) == [10, 20, 30]
+    assert placed.position() is None
