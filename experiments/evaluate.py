@@ -90,7 +90,7 @@ def evaluate(
     from jaxgan import metrics
     from jaxgan.checkpoint import Checkpointer
     from jaxgan.data import offline
-    from jaxgan.metrics.classifier import DigitClassifier
+    from jaxgan.metrics.classifier import DigitClassifier, dataset_images
 
     checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
     found = checkpointer.restore_config()
@@ -120,10 +120,8 @@ def evaluate(
         result["parzen_log_likelihood"] = metrics.parzen_log_likelihood(test, samples, sigma=sigma)
     elif dataset in ("mnist_5k", "digits_8x8"):
         classifier = DigitClassifier.load_or_train(dataset)
-        load = offline.mnist_5k if dataset == "mnist_5k" else offline.digits_8x8
-        max_pixel = 255.0 if dataset == "mnist_5k" else 16.0
-        train = load("train")["image"].astype(np.float32) * (2 / max_pixel) - 1
-        test = load("test")["image"].astype(np.float32) * (2 / max_pixel) - 1
+        train, _ = dataset_images(dataset, "train")
+        test, _ = dataset_images(dataset, "test")
         result["classifier_accuracy"] = classifier.accuracy
         result["classifier_frechet_distance"] = classifier.frechet_distance(samples, train)
         result["classifier_frechet_distance_real_floor"] = classifier.frechet_distance(test, train)

@@ -121,46 +121,40 @@ class Checkpointer:
         self._manager.reload()
         return sorted(self._manager.all_steps())
 
-    def restore_config(self) -> tuple[int, dict] | None:
-        """``(step, config)`` of the newest complete step, or ``None`` without one."""
+    def _restore_newest(self, **items) -> tuple[int, dict] | None:
+        """``(step, items)`` of the newest step whose ``items`` load; ``None`` if none does."""
         for step in reversed(self.steps()):
             try:
-                restored = self._manager.restore(
-                    step, args=ocp.args.Composite(config=ocp.args.JsonRestore())
-                )
-                return step, restored["config"]
+                return step, self._manager.restore(step, args=ocp.args.Composite(**items))
             except Exception as error:  # a damaged step: fall back to an older one
                 log.warning(
                     "checkpoint step %d is unreadable (%s); trying an older one", step, error
                 )
         return None
 
+    def restore_config(self) -> tuple[int, dict] | None:
+        """``(step, config)`` of the newest complete step, or ``None`` without one."""
+        found = self._restore_newest(config=ocp.args.JsonRestore())
+        return None if found is None else (found[0], found[1]["config"])
+
     def restore(self, like: GANState) -> Restored | None:
         """The newest step that loads, shaped like ``like``; ``None`` if there is none."""
-        for step in reversed(self.steps()):
-            try:
-                restored = self._manager.restore(
-                    step,
-                    args=ocp.args.Composite(
-                        state=ocp.args.StandardRestore(_abstract(_host(like))),
-                        key=ocp.args.ArrayRestore(),
-                        data=ocp.args.JsonRestore(),
-                        config=ocp.args.JsonRestore(),
-                    ),
-                )
-            except Exception as error:  # a damaged step: fall back to an older one
-                log.warning(
-                    "checkpoint step %d is unreadable (%s); trying an older one", step, error
-                )
-                continue
-            return Restored(
-                step=step,
-                state=_host(restored["state"]),
-                key=jax.random.wrap_key_data(np.asarray(restored["key"])),
-                data=restored["data"],
-                config=restored["config"],
-            )
-        return None
+        found = self._restore_newest(
+            state=ocp.args.StandardRestore(_abstract(_host(like))),
+            key=ocp.args.ArrayRestore(),
+            data=ocp.args.JsonRestore(),
+            config=ocp.args.JsonRestore(),
+        )
+        if found is None:
+            return None
+        step, restored = found
+        return Restored(
+            step=step,
+            state=_host(restored["state"]),
+            key=jax.random.wrap_key_data(np.asarray(restored["key"])),
+            data=restored["data"],
+            config=restored["config"],
+        )
 
     def restore_generator(self, like: dict, step: int | None = None) -> tuple[int, dict]:
         """The ``generator`` item alone (``{variables, ema_params}``) shaped like ``like``."""

@@ -25,7 +25,7 @@ from jaxgan.data import offline
 from jaxgan.metrics.frechet import FeatureStatistics, frechet_distance
 from jaxgan.metrics.scores import inception_score
 
-__all__ = ["DigitClassifier", "cache_dir"]
+__all__ = ["DigitClassifier", "cache_dir", "dataset_images"]
 
 _VERSION = 1
 _DATASETS = {"mnist_5k": (offline.mnist_5k, 255.0), "digits_8x8": (offline.digits_8x8, 16.0)}
@@ -55,8 +55,14 @@ class _CNN(nn.Module):
         return h if features else nn.Dense(10)(h)
 
 
-def _normalise(images: np.ndarray, max_pixel: float) -> np.ndarray:
-    return images.astype(np.float32) * np.float32(2.0 / max_pixel) - np.float32(1.0)
+def dataset_images(dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(images in [-1, 1] float32 (N, H, W, 1), labels)`` of a classifier's dataset split."""
+    if dataset not in _DATASETS:
+        raise ValueError(f"dataset={dataset!r}: classifiers exist for {tuple(_DATASETS)}")
+    load, max_pixel = _DATASETS[dataset]
+    arrays = load(split)
+    images = arrays["image"].astype(np.float32) * np.float32(2.0 / max_pixel) - np.float32(1.0)
+    return images, arrays["label"]
 
 
 @dataclasses.dataclass
@@ -128,13 +134,10 @@ class DigitClassifier:
         epochs: int = 12, seed: int = 0,
     ) -> DigitClassifier:  # fmt: skip
         """The cached classifier for ``dataset``, training and caching it first if needed."""
-        if dataset not in _DATASETS:
-            raise ValueError(f"dataset={dataset!r}: classifiers exist for {tuple(_DATASETS)}")
+        sample = dataset_images(dataset, "test")[0][:1]
         directory = pathlib.Path(directory) if directory else cache_dir()
         path = directory / f"classifier-{dataset}-v{_VERSION}.msgpack"
         module = _CNN(pool=dataset == "mnist_5k")
-        load, max_pixel = _DATASETS[dataset]
-        sample = _normalise(load("test")["image"][:1], max_pixel)
         like = module.init(jax.random.key(seed), sample)
         if path.exists():
             payload = flax.serialization.msgpack_restore(path.read_bytes())
@@ -159,9 +162,8 @@ class DigitClassifier:
 
     @classmethod
     def _train(cls, dataset, module, params, *, epochs, seed) -> DigitClassifier:
-        load, max_pixel = _DATASETS[dataset]
-        train, test = load("train"), load("test")
-        images, labels = _normalise(train["image"], max_pixel), train["label"].astype(np.int32)
+        images, labels = dataset_images(dataset, "train")
+        labels = labels.astype(np.int32)
         optimizer = optax.adam(1e-3)
         opt_state = optimizer.init(params)
         pad = 2 if dataset == "mnist_5k" else 1
@@ -191,6 +193,7 @@ class DigitClassifier:
                 key, sub = jax.random.split(key)
                 params, opt_state = step(params, opt_state, images[index], labels[index], sub)
         classifier = cls(dataset, params, 0.0)
-        predictions = classifier.logits(_normalise(test["image"], max_pixel)).argmax(axis=1)
-        classifier.accuracy = float(np.mean(predictions == test["label"]))
+        test_images, test_labels = dataset_images(dataset, "test")
+        predictions = classifier.logits(test_images).argmax(axis=1)
+        classifier.accuracy = float(np.mean(predictions == test_labels))
         return classifier
