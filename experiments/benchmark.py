@@ -35,6 +35,7 @@ import numpy as np
 import optax
 
 from jaxgan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from jaxgan.models.convolution import IMPLEMENTATIONS
 from jaxgan.parallel import STRATEGIES, Parallel
 from jaxgan.step import GAN
 
@@ -42,28 +43,29 @@ MODELS = ("dcgan28", "wgangp28", "dcgan64", "mlp_ring8")
 DEFAULT_BATCH = {"dcgan28": 64, "wgangp28": 64, "dcgan64": 64, "mlp_ring8": 512}
 
 
-def build(model: str) -> tuple[GAN, tuple[int, ...]]:
+def build(model: str, conv_implementation: str = "auto") -> tuple[GAN, tuple[int, ...]]:
     """The benchmark model's GAN and the shape of one real example."""
+    conv = {"conv_implementation": conv_implementation}
     adam = lambda lr, b1, b2: optax.adam(lr, b1=b1, b2=b2)
     if model == "dcgan28":
         gan = GAN(
-            DCGANGenerator(image_size=28, channels=1),
-            DCGANDiscriminator(image_size=28, channels=1),
+            DCGANGenerator(image_size=28, channels=1, **conv),
+            DCGANDiscriminator(image_size=28, channels=1, **conv),
             adam(2e-4, 0.5, 0.999), adam(2e-4, 0.5, 0.999), latent_dim=100,
         )  # fmt: skip
         return gan, (28, 28, 1)
     if model == "wgangp28":
         gan = GAN(
-            DCGANGenerator(image_size=28, channels=1),
-            DCGANDiscriminator(image_size=28, channels=1, normalization="none"),
+            DCGANGenerator(image_size=28, channels=1, **conv),
+            DCGANDiscriminator(image_size=28, channels=1, normalization="none", **conv),
             adam(1e-4, 0.0, 0.9), adam(1e-4, 0.0, 0.9), loss="wasserstein", latent_dim=100,
             penalties=(("gradient_penalty", 10.0),), n_critic=5,
         )  # fmt: skip
         return gan, (28, 28, 1)
     if model == "dcgan64":
         gan = GAN(
-            DCGANGenerator(image_size=64, channels=3),
-            DCGANDiscriminator(image_size=64, channels=3),
+            DCGANGenerator(image_size=64, channels=3, **conv),
+            DCGANDiscriminator(image_size=64, channels=3, **conv),
             adam(2e-4, 0.5, 0.999), adam(2e-4, 0.5, 0.999), latent_dim=100,
         )  # fmt: skip
         return gan, (64, 64, 3)
@@ -94,8 +96,8 @@ def _count(tree) -> int:
 
 
 def benchmark_jax(model: str, *, batch_size: int, strategy: str | None, devices: int | None,
-                  repeats: int, steps: int) -> dict:  # fmt: skip
-    gan, example_shape = build(model)
+                  repeats: int, steps: int, conv_implementation: str = "auto") -> dict:  # fmt: skip
+    gan, example_shape = build(model, conv_implementation)
     parallel = Parallel.create(strategy, devices)
     parallel.check_batch_size(batch_size)
     leading = (gan.n_critic,) if gan.n_critic > 1 else ()
@@ -142,6 +144,7 @@ def benchmark_jax(model: str, *, batch_size: int, strategy: str | None, devices:
         "devices": parallel.num_devices,
         "device_kind": jax.devices()[0].device_kind,
         "batch_size": batch_size,
+        "conv_implementation": conv_implementation,
         "steps_per_s": steps_per_s,
         "steps_per_s_spread": [min(rates), max(rates)],
         "images_per_s": steps_per_s * batch_size,
@@ -166,12 +169,16 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument(
+        "--conv-implementation", choices=IMPLEMENTATIONS, default="auto",
+        help="the convolution algorithm (jaxgan.models.convolution)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     batch_size = args.batch_size or DEFAULT_BATCH[args.model]
     try:
         result = benchmark_jax(
             args.model, batch_size=batch_size, strategy=args.strategy, devices=args.devices,
-            repeats=args.repeats, steps=args.steps,
+            repeats=args.repeats, steps=args.steps, conv_implementation=args.conv_implementation,
         )  # fmt: skip
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -20,16 +20,17 @@ def main(argv=None) -> int:
         return 2
     rows = [json.loads(line) for line in open(argv[0]) if line.strip()]
     lines = [
-        "| model | framework | strategy | devices | batch | steps/s | images/s | compile s | "
-        "GFLOP/step | % matmul peak | ratio vs torch |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | framework | convolutions | strategy | devices | batch | steps/s | images/s | "
+        "compile s | GFLOP/step | % matmul peak | ratio vs torch |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         flops = row.get("flops_per_step")
         fraction = row.get("fraction_of_matmul_peak")
         ratio = row.get("ratio_vs_torch")
         lines.append(
-            f"| {row['model']} | {row['framework']} | {row.get('strategy', '-')} | "
+            f"| {row['model']} | {row['framework']} | {row.get('conv_implementation', '-')} | "
+            f"{row.get('strategy', '-')} | "
             f"{row.get('devices', '-')} | {row['batch_size']} | {row['steps_per_s']:.2f} | "
             f"{row['images_per_s']:.0f} | {row.get('compile_s', float('nan')):.1f} | "
             f"{flops / 1e9 if flops else float('nan'):.2f} | "
@@ -47,29 +48,32 @@ def main(argv=None) -> int:
     single = [r for r in rows if r.get("strategy") in (None, "single")]
     models = sorted({r["model"] for r in single})
     fig, ax = plt.subplots(figsize=(7, 4))
-    width = 0.38
-    for offset, framework in ((-width / 2, "jax"), (width / 2, "torch")):
+    series = (
+        ("jax", "auto", "jaxgan (default: reformulated convolutions on CPU)"),
+        ("jax", "xla", "jaxgan with XLA's convolutions"),
+        ("torch", None, "PyTorch"),
+    )
+    width = 0.8 / len(series)
+    for index, (framework, convolutions, label) in enumerate(series):
         values = [
             next(
                 (
                     r["images_per_s"]
                     for r in single
-                    if r["model"] == m and r["framework"].startswith(framework)
+                    if r["model"] == m
+                    and r["framework"].startswith(framework)
+                    and r.get("conv_implementation", "auto") == (convolutions or "auto")
                 ),
                 0,
             )
             for m in models
         ]
-        ax.bar(
-            [i + offset for i in range(len(models))],
-            values,
-            width,
-            label="jaxgan (JAX)" if framework == "jax" else "PyTorch",
-        )
+        offset = (index - (len(series) - 1) / 2) * width
+        ax.bar([i + offset for i in range(len(models))], values, width, label=label)
     ax.set_xticks(range(len(models)), models)
     ax.set_ylabel("images / s")
     ax.set_yscale("log")
-    ax.legend()
+    ax.legend(fontsize=8)
     ax.set_title("Train-step throughput, 2-core CPU")
     fig.tight_layout()
     fig.savefig(argv[2], dpi=100)

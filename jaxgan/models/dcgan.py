@@ -33,6 +33,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxgan.models.convolution import Conv, ConvTranspose
 from jaxgan.models.layers import (
     batch_aware_head,
     check_input_shape,
@@ -70,6 +71,8 @@ class DCGANGenerator(nn.Module):
       ngf: width of the last hidden layer; earlier layers double it.
       use_bias: give the output layer a bias (the reference has none).
       axis_name: synchronise BatchNorm statistics across this ``pmap`` axis.
+      conv_implementation: ``auto``, ``xla`` or ``reformulated``; see
+        :mod:`jaxgan.models.convolution` (the same parameters and function either way).
     """
 
     image_size: int = 64
@@ -78,6 +81,7 @@ class DCGANGenerator(nn.Module):
     ngf: int = 64
     use_bias: bool = False
     axis_name: str | None = None
+    conv_implementation: str = "auto"
 
     @nn.compact
     def __call__(self, z: jax.Array, *, train: bool = False) -> jax.Array:
@@ -92,32 +96,35 @@ class DCGANGenerator(nn.Module):
             x = nn.Dense(7 * 7 * 2 * self.ngf, use_bias=False, kernel_init=dcgan_kernel_init)(z)
             x = bn_relu(x.reshape(z.shape[0], 7, 7, 2 * self.ngf))
         else:
-            x = nn.ConvTranspose(
+            x = ConvTranspose(
                 self.ngf * 2 ** (num_up - 1),
                 (4, 4),
                 padding="VALID",
                 use_bias=False,
                 kernel_init=dcgan_kernel_init,
+                implementation=self.conv_implementation,
             )(z.reshape(z.shape[0], 1, 1, self.latent_dim))
             x = bn_relu(x)
         for i in range(num_up - 1):
             width = self.ngf * 2 ** (num_up - 2 - i)
-            x = nn.ConvTranspose(
+            x = ConvTranspose(
                 width,
                 (4, 4),
                 strides=(2, 2),
                 padding="SAME",
                 use_bias=False,
                 kernel_init=dcgan_kernel_init,
+                implementation=self.conv_implementation,
             )(x)
             x = bn_relu(x)
-        x = nn.ConvTranspose(
+        x = ConvTranspose(
             self.channels,
             (4, 4),
             strides=(2, 2),
             padding="SAME",
             use_bias=self.use_bias,
             kernel_init=dcgan_kernel_init,
+            implementation=self.conv_implementation,
         )(x)
         return jnp.tanh(x)
 
@@ -141,6 +148,8 @@ class DCGANDiscriminator(nn.Module):
       minibatch_stddev: group size of a minibatch-stddev layer before the last layer.
       axis_name: the ``pmap``/``shard_map`` axis over which BatchNorm statistics and
         the batch-aware layers couple the batch.
+      conv_implementation: ``auto``, ``xla`` or ``reformulated``; see
+        :mod:`jaxgan.models.convolution` (the same parameters and function either way).
     """
 
     image_size: int = 64
@@ -151,6 +160,7 @@ class DCGANDiscriminator(nn.Module):
     minibatch_discrimination: int | None = None
     minibatch_stddev: int | None = None
     axis_name: str | None = None
+    conv_implementation: str = "auto"
 
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False, return_features: bool = False):
@@ -162,13 +172,14 @@ class DCGANDiscriminator(nn.Module):
         normalized = self.normalization in ("batch", "layer")
         for i in range(_num_stride2_layers(self.image_size)):
             has_norm = normalized and i > 0
-            conv = nn.Conv(
+            conv = Conv(
                 self.ndf * 2**i,
                 (4, 4),
                 strides=(2, 2),
                 padding=((1, 1), (1, 1)),
                 use_bias=self.use_bias and not has_norm,
                 kernel_init=dcgan_kernel_init,
+                implementation=self.conv_implementation,
             )
             x = weight_layer(conv, x, spectral=spectral, train=train)
             if has_norm:

@@ -16,6 +16,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxgan.models.convolution import Conv, ConvTranspose
 from jaxgan.models.layers import (
     check_input_shape,
     check_normalization,
@@ -40,6 +41,8 @@ class UNetGenerator(nn.Module):
 
     Input ``(B, H, W, input_channels)`` with ``H`` and ``W`` divisible by
     ``2**num_downs``; output ``(B, H, W, output_channels)`` in ``[-1, 1]``.
+    ``conv_implementation`` (``auto``, ``xla``, ``reformulated``) picks the convolution
+    algorithm (:mod:`jaxgan.models.convolution`); parameters and results are the same.
     """
 
     input_channels: int = 3
@@ -48,6 +51,7 @@ class UNetGenerator(nn.Module):
     num_downs: int = 8
     use_dropout: bool = True
     axis_name: str | None = None
+    conv_implementation: str = "auto"
 
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False) -> jax.Array:
@@ -70,26 +74,28 @@ class UNetGenerator(nn.Module):
         )
 
         h = x if outermost else nn.leaky_relu(x, 0.2)
-        h = nn.Conv(
+        h = Conv(
             inner,
             (4, 4),
             strides=(2, 2),
             padding=_PAD1,
             use_bias=False,
             kernel_init=dcgan_kernel_init,
+            implementation=self.conv_implementation,
         )(h)
         if not (outermost or innermost):
             h = normalize(h, "batch", train=train, axis_name=self.axis_name)
         if not innermost:
             h = self._level(h, level + 1, train)
         h = nn.relu(h)
-        h = nn.ConvTranspose(
+        h = ConvTranspose(
             outer,
             (4, 4),
             strides=(2, 2),
             padding="SAME",
             use_bias=outermost,
             kernel_init=dcgan_kernel_init,
+            implementation=self.conv_implementation,
         )(h)
         if outermost:
             return h
@@ -110,12 +116,14 @@ class PatchGANDiscriminator(nn.Module):
     Input ``x`` and ``condition`` ``(B, H, W, C)`` each (``condition`` may have other
     channels); output logits ``(B, H', W', 1)``, or ``(logits, features)`` with
     ``return_features`` (features: the penultimate activations, flattened).
+    ``conv_implementation`` as :class:`UNetGenerator`'s.
     """
 
     ndf: int = 64
     num_layers: int = 3
     normalization: str = "batch"
     axis_name: str | None = None
+    conv_implementation: str = "auto"
 
     @nn.compact
     def __call__(
@@ -130,19 +138,23 @@ class PatchGANDiscriminator(nn.Module):
             width = self.ndf * min(2**i, 8)
             strides = (2, 2) if i < self.num_layers else (1, 1)
             has_norm = normalized and i > 0
-            conv = nn.Conv(
+            conv = Conv(
                 width,
                 (4, 4),
                 strides=strides,
                 padding=_PAD1,
                 use_bias=not has_norm,
                 kernel_init=dcgan_kernel_init,
+                implementation=self.conv_implementation,
             )
             h = weight_layer(conv, h, spectral=spectral, train=train)
             if has_norm:
                 h = normalize(h, self.normalization, train=train, axis_name=self.axis_name)
             h = nn.leaky_relu(h, 0.2)
         features = h.reshape(h.shape[0], -1)
-        head = nn.Conv(1, (4, 4), padding=_PAD1, kernel_init=dcgan_kernel_init)
+        head = Conv(
+            1, (4, 4), padding=_PAD1, kernel_init=dcgan_kernel_init,
+            implementation=self.conv_implementation,
+        )  # fmt: skip
         logits = weight_layer(head, h, spectral=spectral, train=train)
         return (logits, features) if return_features else logits

@@ -14,7 +14,7 @@ from experiments import benchmark
 FIELDS = {
     "model", "strategy", "devices", "batch_size", "steps_per_s", "images_per_s", "compile_s",
     "first_step_s", "flops_per_step", "fraction_of_matmul_peak", "generator_params",
-    "discriminator_params", "device_kind",
+    "discriminator_params", "device_kind", "conv_implementation",
 }  # fmt: skip
 
 
@@ -30,6 +30,37 @@ def test_harness_reports_every_field(capsys, strategy, devices):
     assert result["generator_params"] == 2 * 128 + 128 + 128 * 128 + 128 + 128 * 2 + 2
     if strategy != "pmap":
         assert result["flops_per_step"] > 0 and result["fraction_of_matmul_peak"] > 0
+
+
+def test_conv_implementation_reaches_the_models():
+    for implementation in ("xla", "reformulated"):
+        gan, _ = benchmark.build("dcgan28", implementation)
+        assert gan.generator.conv_implementation == implementation
+        assert gan.discriminator.conv_implementation == implementation
+
+
+def test_report_table_and_plot(tmp_path):
+    from experiments import benchmark_report
+
+    rows = [
+        {"framework": "jax", "model": "dcgan28", "conv_implementation": "auto",
+         "strategy": "single", "devices": 1, "batch_size": 64, "steps_per_s": 8.0,
+         "images_per_s": 512.0, "compile_s": 5.0, "flops_per_step": 9.6e9,
+         "fraction_of_matmul_peak": 0.45, "ratio_vs_torch": 0.8},
+        {"framework": "torch 2", "model": "dcgan28", "batch_size": 64, "steps_per_s": 10.0,
+         "images_per_s": 640.0},
+    ]  # fmt: skip
+    results = tmp_path / "results.jsonl"
+    results.write_text("\n".join(json.dumps(row) for row in rows))
+    table, plot = tmp_path / "table.md", tmp_path / "plot.png"
+    assert benchmark_report.main([str(results), str(table), str(plot)]) == 0
+    lines = table.read_text().splitlines()
+    assert (
+        lines[2]
+        == "| dcgan28 | jax | auto | single | 1 | 64 | 8.00 | 512 | 5.0 | 9.60 | 45 | 0.80x |"
+    )
+    assert lines[3].startswith("| dcgan28 | torch 2 | - | - | - | 64 | 10.00 | 640 |")
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_wgangp28_counts_five_critic_batches():
