@@ -41,18 +41,21 @@ __all__ = ["IMPLEMENTATIONS", "Conv", "ConvTranspose", "conv_general_dilated"]
 
 IMPLEMENTATIONS = ("auto", "xla", "reformulated")
 
-# Below this many output channels the reformulation's products are matrix-vector
-# products, and XLA's own convolution is faster in every derivative order (measured:
-# DCGAN-28's 64 -> 1 output layer, 0.7 ms against 4 ms forward).
+# Below this many output channels (or with one input channel) the reformulation's
+# products are matrix-vector ones, and XLA's own convolution is faster (measured:
+# DCGAN-28's 64 -> 1 output layer, 0.7 ms against 4 ms forward; see docs/benchmarks.md).
 _MIN_REFORMULATED_FEATURES = 16
 _NHWC = ("NHWC", "HWIO", "NHWC")
 
 
-def _use_reformulation(implementation: str, in_features: int, out_features: int) -> bool:
+def _check_implementation(implementation: str) -> None:
     if implementation not in IMPLEMENTATIONS:
         raise ValueError(
             f"implementation={implementation!r} is not supported; use one of {IMPLEMENTATIONS}"
         )
+
+
+def _use_reformulation(implementation: str, in_features: int, out_features: int) -> bool:
     if implementation == "auto":
         return (
             jax.default_backend() == "cpu"
@@ -94,11 +97,13 @@ def conv_general_dilated(
     Args:
       lhs, rhs, ...: as ``jax.lax.conv_general_dilated``.
       implementation: ``auto`` (the reformulation on CPU for layers with at least 16
-        output channels, XLA's convolution otherwise), ``xla`` or ``reformulated``.
+        output channels and more than one input channel, XLA's convolution otherwise),
+        ``xla`` or ``reformulated``.
 
     Returns:
       The convolution, equal to ``jax.lax.conv_general_dilated`` up to float rounding.
     """
+    _check_implementation(implementation)
     lhs_dilation = tuple(lhs_dilation or (1,) * (lhs.ndim - 2))
     rhs_dilation = tuple(rhs_dilation or (1,) * (lhs.ndim - 2))
     supported = (

@@ -194,6 +194,9 @@ def test_unsupported_layouts_fall_back_to_xla():
 
 def test_errors_name_the_allowed_values():
     x = jnp.ones((1, 4, 4, 3))
+    nchw = (jnp.ones((1, 3, 4, 4)), jnp.ones((2, 3, 3, 3)), (1, 1), "SAME")
+    with pytest.raises(ValueError, match=r"implementation='xla '"):
+        conv_general_dilated(*nchw, implementation="xla ")
     with pytest.raises(ValueError, match=r"implementation='fast'.*'auto', 'xla', 'reformulated'"):
         Conv(4, (3, 3), implementation="fast").init(jax.random.key(0), x)
     with pytest.raises(ValueError, match="padding='CIRCULAR'.*flax.linen.ConvTranspose"):
