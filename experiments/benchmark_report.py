@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     ax.set_xticks(range(len(models)), models)
     ax.set_ylabel("images / s")
     ax.set_yscale("log")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     ax.set_title("Train-step throughput, 2-core CPU")
     fig.tight_layout()
     fig.savefig(argv[2], dpi=100)
