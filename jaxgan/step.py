@@ -9,9 +9,9 @@ plain JAX function: jit it, pmap it (with ``axis_name``) or shard it
 Schedule
 --------
 - ``n_critic`` discriminator updates per generator update, inside one compiled step
-  (``lax.scan``); each critic iteration has its own real batch (the batch's arrays
-  carry a leading ``n_critic`` axis when ``n_critic > 1``) and its own key. The
-  generator update draws fresh latents.
+  (``lax.scan``, unrolled by default: ``unroll_critic``); each critic iteration has
+  its own real batch (the batch's arrays carry a leading ``n_critic`` axis when
+  ``n_critic > 1``) and its own key. The generator update draws fresh latents.
 - ``update="alternating"``: D then G, G's gradient taken through the updated D. With
   ``n_critic == 1`` the generator's forward pass is shared: the generated batch the
   D update saw is the one G's gradient flows through (as in the PyTorch DCGAN
@@ -117,6 +117,13 @@ class GAN:
       n_critic: discriminator updates per generator update.
       update: ``alternating`` or ``simultaneous``.
       ema_decay: decay of the generator-parameter EMA, or ``None`` (off).
+      unroll_critic: compile the ``n_critic`` critic iterations one after another
+        (``True``, the default) or as one loop (``False``). The result is the same;
+        unrolled, XLA optimises each iteration like straight-line code: on CPU the
+        WGAN-GP-28 step runs about 15% faster (inside a loop, XLA:CPU leaves the
+        first layer's kernel-gradient convolution on a path about 10x slower), and
+        XLA's cost analysis counts every iteration (it counts a loop body once).
+        The loop compiles faster for large ``n_critic``.
     """
 
     generator: nn.Module
@@ -134,6 +141,7 @@ class GAN:
     n_critic: int = 1
     update: str = "alternating"
     ema_decay: float | None = None
+    unroll_critic: bool = True
 
     def __post_init__(self):
         losses.get(self.loss)  # raises with the valid names
@@ -417,7 +425,10 @@ class GAN:
                 return (d_state, mean(collections_g), finite & ok), metrics
 
             (new_d_state, collections_g, finite), d_metrics = jax.lax.scan(
-                critic_iteration, (d_state, collections_g, jnp.bool_(True)), (batch, critic_keys)
+                critic_iteration,
+                (d_state, collections_g, jnp.bool_(True)),
+                (batch, critic_keys),
+                unroll=self.unroll_critic,
             )
             d_metrics = jax.tree.map(jnp.mean, d_metrics)
             fake, g_vjp, collections_g = generate_with_vjp(

@@ -38,6 +38,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.n_critic = 1
     c.update_order = "alternating"  # or "simultaneous" (GAN.update)
     c.ema_decay = ml_collections.FieldReference(None, field_type=float)
+    c.unroll_critic = True  # compile the n_critic iterations unrolled (GAN.unroll_critic)
     # Optimisers.
     c.generator_optimizer = ml_collections.ConfigDict(
         {"name": "adam", "learning_rate": 2e-4, "b1": 0.5, "b2": 0.999, "momentum": 0.0}
