@@ -2,6 +2,7 @@
 
   python -m experiments.benchmark --model dcgan28 [--batch-size 64] [--devices N]
       [--strategy single|sharded|pmap] [--compare torch] [--json] [--repeats 5] [--steps 5]
+      [--conv-implementation auto|xla|reformulated] [--compilation-cache DIR]
 
 Times the compiled train step after warm-up (``block_until_ready``): compile time and
 the first step separately, then steps/s and images/s (median and spread over
@@ -9,7 +10,9 @@ the first step separately, then steps/s and images/s (median and spread over
 the achieved FLOP/s and the fraction of this machine's float32 matmul rate, measured in
 the same run. ``--compare torch`` times the same architecture, loss and optimiser
 written in PyTorch (``experiments/benchmark_torch.py``, an optional dependency) in the
-same process and reports the ratio.
+same process and reports the ratio. ``--compilation-cache DIR`` turns on JAX's persistent
+compilation cache there (:mod:`jaxgan.cache`): a second run reports the time to load the
+compiled step instead of compiling it (without it, ``compile_s`` is a cold compile).
 
 Models (exact, so both sides compute the same thing):
   dcgan28    G z(100) -> Dense 7x7x128 -> BN -> ReLU -> ConvT 64 (4x4, s2) -> BN -> ReLU ->
@@ -34,6 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxgan.cache import enable_compilation_cache
 from jaxgan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from jaxgan.models.convolution import IMPLEMENTATIONS
 from jaxgan.parallel import STRATEGIES, Parallel
@@ -145,6 +149,7 @@ def benchmark_jax(model: str, *, batch_size: int, strategy: str | None, devices:
         "device_kind": jax.devices()[0].device_kind,
         "batch_size": batch_size,
         "conv_implementation": conv_implementation,
+        "compilation_cache": jax.config.jax_compilation_cache_dir or None,
         "steps_per_s": steps_per_s,
         "steps_per_s_spread": [min(rates), max(rates)],
         "images_per_s": steps_per_s * batch_size,
@@ -173,9 +178,15 @@ def main(argv=None) -> int:
         "--conv-implementation", choices=IMPLEMENTATIONS, default="auto",
         help="the convolution algorithm (jaxgan.models.convolution)",
     )  # fmt: skip
+    parser.add_argument(
+        "--compilation-cache", metavar="DIR", default=None,
+        help="load/save compiled steps in JAX's persistent cache in DIR (default: off)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     batch_size = args.batch_size or DEFAULT_BATCH[args.model]
     try:
+        if args.compilation_cache:
+            enable_compilation_cache(args.compilation_cache)
         result = benchmark_jax(
             args.model, batch_size=batch_size, strategy=args.strategy, devices=args.devices,
             repeats=args.repeats, steps=args.steps, conv_implementation=args.conv_implementation,

@@ -11,6 +11,10 @@ complete checkpoint, bit for bit on CPU. SIGTERM (preemption) saves a checkpoint
 exits. On several hosts pass the process flags (or let JAX read the cluster's
 environment) and run the same command on every host.
 
+Compiled steps are kept in JAX's persistent compilation cache (``compilation_cache_dir``,
+default ``~/.cache/jaxgan/xla``), so a restarted run loads its step instead of
+compiling it again.
+
 The workdir receives ``checkpoints/``, ``tensorboard/``, ``metrics.jsonl``,
 ``samples/step_*.png``, ``losses.png``, ``samples.npz`` and ``summary.json``.
 """
@@ -130,6 +134,7 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
     import tqdm
 
     from jaxgan import summaries
+    from jaxgan.cache import enable_compilation_cache
     from jaxgan.checkpoint import Checkpointer
     from jaxgan.config import build_gan, pipeline_options
     from jaxgan.data import DevicePrefetcher, make_pipeline
@@ -139,6 +144,14 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
     started = time.time()
     path = prepare_workdir(workdir)
     is_chief = jax.process_index() == 0
+    if config.compilation_cache_dir:
+        directory = config.compilation_cache_dir
+        try:
+            enable_compilation_cache(None if directory == "auto" else directory)
+        except ValueError as error:
+            raise UsageError(
+                f"--config.compilation_cache_dir={directory}: {error}, or '' to turn the cache off."
+            ) from None
 
     # --- Model, objective and devices. ---------------------------------------
     try:

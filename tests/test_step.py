@@ -103,6 +103,23 @@ def test_unroll_critic_compiles_the_critic_iterations_without_a_loop(unroll_crit
     assert bool(float_loops) is not unroll_critic
 
 
+def test_cost_analysis_counts_every_unrolled_critic_iteration():
+    """The benchmark's FLOPs come from XLA's cost analysis, which counts a loop body once."""
+
+    def flops(n_critic, unroll_critic):
+        gan = linear_gan(n_critic=n_critic, unroll_critic=unroll_critic)
+        batch = {"image": constant_batches([[0.0, 1.0]] * n_critic)}
+        batch = batch if n_critic > 1 else {"image": batch["image"][0]}
+        lowered = jax.jit(gan.train_step).lower(linear_state(gan, batch), batch, KEY)
+        return lowered.compile().cost_analysis()["flops"]
+
+    whole_step = flops(1, True)  # one critic update and one generator update
+    for unroll_critic in (True, False):
+        per_iteration = (flops(5, unroll_critic) - flops(3, unroll_critic)) / 2
+        # A critic iteration is most of a one-critic step: counted only when unrolled.
+        assert (per_iteration > 0.5 * whole_step) is unroll_critic, (per_iteration, whole_step)
+
+
 def test_adam_counts_five_discriminator_updates_and_one_generator_update():
     gan = linear_gan(
         n_critic=5, generator_optimizer=optax.adam(1e-3), discriminator_optimizer=optax.adam(1e-3)

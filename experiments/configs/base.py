@@ -60,6 +60,9 @@ def get_config() -> ml_collections.ConfigDict:
     c.keep_checkpoints = 3
     c.best_metric = ml_collections.FieldReference(None, field_type=str)  # e.g. "generator_loss"
     c.async_checkpointing = True
+    # JAX's persistent compilation cache (jaxgan.cache): "auto" is $JAXGAN_CACHE_DIR/xla
+    # (default ~/.cache/jaxgan/xla); a path uses that directory; "" turns it off.
+    c.compilation_cache_dir = "auto"
     return c
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import pathlib
 
 import flax.linen as nn
@@ -21,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxgan.cache import cache_dir
 from jaxgan.data import offline
 from jaxgan.metrics.frechet import FeatureStatistics, frechet_distance
 from jaxgan.metrics.scores import inception_score
@@ -29,14 +29,6 @@ __all__ = ["DigitClassifier", "cache_dir", "dataset_images"]
 
 _VERSION = 1
 _DATASETS = {"mnist_5k": (offline.mnist_5k, 255.0), "digits_8x8": (offline.digits_8x8, 16.0)}
-
-
-def cache_dir() -> pathlib.Path:
-    """``$JAXGAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/jaxgan``, else ``~/.cache/jaxgan``."""
-    if os.environ.get("JAXGAN_CACHE_DIR"):
-        return pathlib.Path(os.environ["JAXGAN_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return pathlib.Path(base) / "jaxgan"
 
 
 class _CNN(nn.Module):

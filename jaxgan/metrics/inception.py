@@ -342,7 +342,7 @@ def load_inception_weights(
     Raises:
       FileNotFoundError: saying where to put the file and where it comes from.
     """
-    from jaxgan.metrics.classifier import cache_dir
+    from jaxgan.cache import cache_dir
 
     default = cache_dir() / FID_WEIGHTS_FILE
     path = pathlib.Path(path) if path else default

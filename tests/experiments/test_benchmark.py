@@ -14,7 +14,7 @@ from experiments import benchmark
 FIELDS = {
     "model", "strategy", "devices", "batch_size", "steps_per_s", "images_per_s", "compile_s",
     "first_step_s", "flops_per_step", "fraction_of_matmul_peak", "generator_params",
-    "discriminator_params", "device_kind", "conv_implementation",
+    "discriminator_params", "device_kind", "conv_implementation", "compilation_cache",
 }  # fmt: skip
 
 
@@ -30,6 +30,25 @@ def test_harness_reports_every_field(capsys, strategy, devices):
     assert result["generator_params"] == 2 * 128 + 128 + 128 * 128 + 128 + 128 * 2 + 2
     if strategy != "pmap":
         assert result["flops_per_step"] > 0 and result["fraction_of_matmul_peak"] > 0
+
+
+def test_compilation_cache_flag(capsys, tmp_path, restore_compilation_cache):
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    args = ["--model", "mlp_ring8", "--batch-size", "16", "--repeats", "1", "--steps", "1",
+            "--json", "--compilation-cache", str(tmp_path / "xla")]  # fmt: skip
+    assert benchmark.main(args) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["compilation_cache"] == str(tmp_path / "xla")
+    assert any(path.name.startswith("jit_train_step") for path in (tmp_path / "xla").iterdir())
+
+
+def test_compilation_cache_that_is_a_file(capsys, tmp_path, restore_compilation_cache):
+    target = tmp_path / "notes.txt"
+    target.write_text("precious")
+    args = ["--model", "mlp_ring8", "--compilation-cache", str(target)]
+    assert benchmark.main(args) == 2
+    assert "notes.txt is a file" in capsys.readouterr().err
+    assert target.read_text() == "precious"
 
 
 def test_conv_implementation_reaches_the_models():

@@ -42,6 +42,7 @@ def tiny(config, data_dir, **overrides):
     config.log_every = 1
     config.sample_every = 2
     config.checkpoint_every = 2
+    config.compilation_cache_dir = ""  # the in-process runs leave JAX's cache settings alone
     for part, fields in (
         ("generator", ("ngf", "features")),
         ("discriminator", ("ndf", "features")),
@@ -223,6 +224,16 @@ def test_workdir_that_is_a_file_is_left_alone(tmp_path):
     target = tmp_path / "notes.txt"
     target.write_text("precious")
     assert_one_paragraph_error(run_cli("--workdir", str(target)), "is a file, not a directory")
+    assert target.read_text() == "precious"
+
+
+def test_compilation_cache_that_is_a_file_is_refused_and_left_alone(tmp_path):
+    target = tmp_path / "cache.txt"
+    target.write_text("precious")
+    result = run_cli(
+        "--workdir", str(tmp_path / "w"), f"--config.compilation_cache_dir={target}"
+    )  # fmt: skip
+    assert_one_paragraph_error(result, r"compilation_cache_dir=.*cache.txt is a file.*'' to turn")
     assert target.read_text() == "precious"
 
 
