@@ -118,12 +118,12 @@ class GAN:
       update: ``alternating`` or ``simultaneous``.
       ema_decay: decay of the generator-parameter EMA, or ``None`` (off).
       unroll_critic: compile the ``n_critic`` critic iterations one after another
-        (``True``, the default) or as one loop (``False``). The result is the same;
-        unrolled, XLA optimises each iteration like straight-line code: on CPU the
-        WGAN-GP-28 step runs about 15% faster (inside a loop, XLA:CPU leaves the
-        first layer's kernel-gradient convolution on a path about 10x slower), and
-        XLA's cost analysis counts every iteration (it counts a loop body once).
-        The loop compiles faster for large ``n_critic``.
+        (``True``, the default) or as one loop (``False``); the same arithmetic
+        either way. Unrolled, XLA optimises each iteration like straight-line code:
+        on CPU the WGAN-GP-28 step runs about 15% faster (inside a loop, XLA:CPU
+        leaves the first layer's kernel-gradient convolution on a path about 10x
+        slower), and XLA's cost analysis counts every iteration (it counts a loop
+        body once). The loop compiles faster for large ``n_critic``.
     """
 
     generator: nn.Module
