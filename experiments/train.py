@@ -21,7 +21,6 @@ The workdir receives ``checkpoints/``, ``tensorboard/``, ``metrics.jsonl``,
 
 from __future__ import annotations
 
-import os
 import pathlib
 import signal
 import sys
@@ -79,20 +78,12 @@ class UsageError(Exception):
 
 def prepare_workdir(workdir: str) -> pathlib.Path:
     """Creates ``workdir`` (if needed) and checks that it is a writable directory."""
-    path = pathlib.Path(workdir).expanduser()
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--workdir={workdir} is a file, not a directory; give a directory path.")
+    from jaxgan.files import writable_directory
+
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".write_probe_{os.getpid()}"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as error:
-        raise UsageError(
-            f"--workdir={workdir} cannot be written ({error.strerror or error}); choose a "
-            "directory you can write to."
-        ) from None
-    return path
+        return writable_directory(workdir, label=f"--workdir={workdir}")
+    except ValueError as error:
+        raise UsageError(f"{error}.") from None
 
 
 def check_resumed_config(saved: dict, config, *, override: bool) -> None:

@@ -17,6 +17,8 @@ import pathlib
 
 from jax.experimental.compilation_cache import compilation_cache
 
+from jaxgan.files import writable_directory
+
 __all__ = ["cache_dir", "enable_compilation_cache"]
 
 # Remote file systems JAX's cache writes to through etils.epath; nothing to check here.
@@ -49,22 +51,8 @@ def enable_compilation_cache(directory: str | os.PathLike | None = None) -> str:
         directory = cache_dir() / "xla"
     directory = os.fspath(directory)
     if not directory.startswith(_REMOTE_PREFIXES):
-        path = pathlib.Path(directory).expanduser()
-        if path.exists() and not path.is_dir():
-            raise ValueError(
-                f"compilation cache directory {directory} is a file; give a directory path"
-            )
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            probe = path / f".write_probe_{os.getpid()}"
-            probe.write_text("")
-            probe.unlink()
-        except OSError as error:
-            raise ValueError(
-                f"compilation cache directory {directory} cannot be written "
-                f"({error.strerror or error}); choose a writable directory"
-            ) from None
-        directory = str(path)
+        label = f"compilation cache directory {directory}"
+        directory = str(writable_directory(directory, label=label))
     compilation_cache.set_cache_dir(directory)
     # JAX decides whether to use the cache at its first compilation; start that over so
     # the directory applies even after something has been compiled in this process.
