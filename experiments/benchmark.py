@@ -1,8 +1,8 @@
 """Train-step throughput, side by side with PyTorch when asked.
 
   python -m experiments.benchmark --model dcgan28 [--batch-size 64] [--devices N]
-      [--strategy single|sharded|pmap] [--compare torch] [--json] [--repeats 5] [--steps 5]
-      [--conv-implementation auto|xla|reformulated] [--compilation-cache DIR]
+      [--strategy single|sharded|pmap] [--compare torch|single] [--json] [--repeats 5]
+      [--steps 5] [--conv-implementation auto|xla|reformulated] [--compilation-cache DIR]
 
 Times the compiled train step after warm-up (``block_until_ready``): compile time and
 the first step separately, then steps/s and images/s (median and spread over
@@ -10,9 +10,11 @@ the first step separately, then steps/s and images/s (median and spread over
 the achieved FLOP/s and the fraction of this machine's float32 matmul rate, measured in
 the same run. ``--compare torch`` times the same architecture, loss and optimiser
 written in PyTorch (``experiments/benchmark_torch.py``, an optional dependency) in the
-same process and reports the ratio. ``--compilation-cache DIR`` turns on JAX's persistent
-compilation cache there (:mod:`jaxgan.cache`): a second run reports the time to load the
-compiled step instead of compiling it (without it, ``compile_s`` is a cold compile).
+same process and reports the ratio; ``--compare single`` does the same with the plain
+single-device jit step (the sharded and pmap strategies' overhead).
+``--compilation-cache DIR`` turns on JAX's persistent compilation cache there
+(:mod:`jaxgan.cache`): a second run reports the time to load the compiled step instead
+of compiling it (without it, ``compile_s`` is a cold compile).
 
 Models (exact, so both sides compute the same thing):
   dcgan28    G z(100) -> Dense 7x7x128 -> BN -> ReLU -> ConvT 64 (4x4, s2) -> BN -> ReLU ->
@@ -170,7 +172,10 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--devices", type=int, default=None)
     parser.add_argument("--strategy", choices=STRATEGIES, default=None)
-    parser.add_argument("--compare", choices=["torch"], default=None)
+    parser.add_argument(
+        "--compare", choices=["torch", "single"], default=None,
+        help="also time PyTorch's step, or the plain single-device jit step, in this process",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=5)
@@ -195,6 +200,13 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     results = [result]
+    if args.compare == "single":
+        single = benchmark_jax(
+            args.model, batch_size=batch_size, strategy="single", devices=1,
+            repeats=args.repeats, steps=args.steps, conv_implementation=args.conv_implementation,
+        )  # fmt: skip
+        result["ratio_vs_single"] = result["images_per_s"] / single["images_per_s"]
+        results.append(single)
     if args.compare == "torch":
         from experiments import benchmark_torch
 

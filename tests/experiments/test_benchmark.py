@@ -32,6 +32,18 @@ def test_harness_reports_every_field(capsys, strategy, devices):
         assert result["flops_per_step"] > 0 and result["fraction_of_matmul_peak"] > 0
 
 
+def test_compare_single_times_the_plain_jit_step_in_the_same_run(capsys):
+    args = ["--model", "mlp_ring8", "--batch-size", "16", "--strategy", "sharded",
+            "--devices", "1", "--repeats", "1", "--steps", "1", "--json",
+            "--compare", "single"]  # fmt: skip
+    assert benchmark.main(args) == 0
+    sharded, single = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert (sharded["strategy"], single["strategy"]) == ("sharded", "single")
+    assert sharded["ratio_vs_single"] == pytest.approx(
+        sharded["images_per_s"] / single["images_per_s"]
+    )
+
+
 def test_compilation_cache_flag(capsys, tmp_path, restore_compilation_cache):
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     args = ["--model", "mlp_ring8", "--batch-size", "16", "--repeats", "1", "--steps", "1",
@@ -68,6 +80,11 @@ def test_report_table_and_plot(tmp_path):
          "fraction_of_matmul_peak": 0.45, "ratio_vs_torch": 0.8},
         {"framework": "torch 2", "model": "dcgan28", "batch_size": 64, "steps_per_s": 10.0,
          "images_per_s": 640.0},
+        {"framework": "jax", "model": "dcgan28", "conv_implementation": "auto",
+         "strategy": "single", "devices": 1, "batch_size": 64, "steps_per_s": 7.5,
+         "images_per_s": 480.0, "compile_s": 0.84, "flops_per_step": 9.6e9,
+         "fraction_of_matmul_peak": 0.4, "compilation_cache": "/tmp/xla",
+         "ratio_vs_single": 0.97},
     ]  # fmt: skip
     results = tmp_path / "results.jsonl"
     results.write_text("\n".join(json.dumps(row) for row in rows))
@@ -76,9 +93,13 @@ def test_report_table_and_plot(tmp_path):
     lines = table.read_text().splitlines()
     assert (
         lines[2]
-        == "| dcgan28 | jax | auto | single | 1 | 64 | 8.00 | 512 | 5.0 | 9.60 | 45 | 0.80x |"
+        == "| dcgan28 | jax | auto | single | 1 | 64 | 8.00 | 512 | 5.0 | 9.60 | 45 | 0.80x torch |"
     )
     assert lines[3].startswith("| dcgan28 | torch 2 | - | - | - | 64 | 10.00 | 640 |")
+    assert lines[4] == (
+        "| dcgan28 | jax | auto | single | 1 | 64 | 7.50 | 480 | 0.8 (cached) | 9.60 | 40 | "
+        "0.97x single |"
+    )
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
