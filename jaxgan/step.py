@@ -28,6 +28,23 @@ the latents of the global batch are drawn on every device and each device takes 
 slice, so a pmapped step sees the same latents as the single-device step; the
 penalties' interpolation noise is drawn per device.
 
+Objective
+---------
+``loss`` is a family name, a :class:`jaxgan.losses.LossFamily` or a pair of
+functions; ``penalties`` and ``regularizers`` are terms of :mod:`jaxgan.objectives`
+(names, regulariser objects, functions of the context, with weights, schedules and
+lazy intervals); ``augmentation`` (:mod:`jaxgan.augment`) transforms everything D
+sees; ``packing`` (PacGAN) lets D judge ``m`` samples at once; ``unrolled_steps``
+(Unrolled GAN) takes G's gradient through ``k`` unrolled D updates. Terms read D's
+outputs from the step (no extra forward pass) and carry state in
+``GANState.regularizer_state``.
+
+Override points
+---------------
+Subclasses may override :meth:`GAN.generator_inputs` (what the generator is fed),
+:meth:`GAN.discriminator_view` (what D is shown: augmentation, packing) and
+:meth:`GAN.discriminate` (calling D); everything else is composed from fields.
+
 Non-finite guard
 ----------------
 If any loss or gradient of the step is not finite, the step changes nothing in either
@@ -39,7 +56,6 @@ stops a training loop after a configurable number of consecutive skips.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 import flax.linen as nn
@@ -47,30 +63,16 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxgan import losses, penalties
+from jaxgan import losses, objectives, penalties
+from jaxgan.objectives import Context, Term
 from jaxgan.state import GANState, split_variables, zero_counter
 
-__all__ = ["CONDITIONINGS", "GAN", "PENALTIES", "UPDATES"]
+__all__ = ["AUGMENTATION_STATE", "CONDITIONINGS", "GAN", "UPDATES"]
 
 Batch = dict[str, jax.Array]
 Metrics = dict[str, jax.Array]
-
-
-def _gradient_penalty(one_sided: bool):
-    def penalty(d, real, fake, key):
-        return penalties.gradient_penalty(d, real, fake, key=key, one_sided=one_sided)
-
-    return penalty
-
-
-# name -> fn(discriminator_fn, real_data, generated_data, key) -> scalar
-PENALTIES: dict[str, Callable[..., jax.Array]] = {
-    "gradient_penalty": _gradient_penalty(one_sided=False),
-    "gradient_penalty_one_sided": _gradient_penalty(one_sided=True),
-    "dragan": lambda d, real, fake, key: penalties.dragan_penalty(d, real, key=key),
-    "r1": lambda d, real, fake, key: penalties.r1_penalty(d, real),
-    "r2": lambda d, real, fake, key: penalties.r2_penalty(d, fake),
-}
+# The key of the augmentation's state in GANState.regularizer_state.
+AUGMENTATION_STATE = "augmentation"
 
 CONDITIONINGS = ("none", "labels", "acgan", "image")
 UPDATES = ("alternating", "simultaneous")
@@ -80,6 +82,17 @@ _SMOOTHABLE = ("minimax", "non_saturating", "maximum_likelihood")
 def _choice(field: str, value: Any, allowed) -> None:
     if value not in allowed:
         raise ValueError(f"{field}={value!r} is not supported; use one of {tuple(allowed)}")
+
+
+def _mean_inexact(tree, axis_name):
+    """``pmean`` of the floating-point leaves (integer counters are equal on every device)."""
+    if axis_name is None:
+        return tree
+
+    def mean(x):
+        return jax.lax.pmean(x, axis_name) if jnp.issubdtype(x.dtype, jnp.inexact) else x
+
+    return jax.tree.map(mean, tree)
 
 
 def _all_finite(*trees) -> jax.Array:
@@ -100,13 +113,28 @@ class GAN:
         with ``acgan`` it returns ``(outputs, class_logits)``.
       generator_optimizer, discriminator_optimizer: Optax transformations (WGAN's
         weight clipping is :func:`jaxgan.penalties.weight_clipping` chained last).
-      loss: a loss family name (:func:`jaxgan.losses.names`).
+      loss: a loss family name (:func:`jaxgan.losses.names`), a
+        :class:`jaxgan.losses.LossFamily`, or a pair ``(discriminator_loss,
+        generator_loss)`` of pure functions (:func:`jaxgan.objectives.resolve_loss`).
       latent_dim: size of ``z`` (not used with ``image`` conditioning).
       conditioning: ``none``, ``labels`` (CGAN or projection D; batches carry
         ``label``), ``acgan`` (auxiliary classifier) or ``image`` (pix2pix; batches
         carry ``condition``, the generator's input).
-      penalties: ``(name, weight)`` pairs added to D's loss; names in
-        :data:`PENALTIES`.
+      penalties: terms added to D's loss: ``(regulariser, weight[, every])`` pairs,
+        :class:`jaxgan.objectives.Term` objects or bare regularisers; a regulariser
+        is a name (:func:`jaxgan.regularizers.names`), an object with ``init`` and
+        ``apply``, or a function of the :class:`jaxgan.objectives.Context`.
+      regularizers: more terms, on either player (``Term(..., player=
+        "generator")``); entries that are not ``Term`` go on the discriminator.
+      augmentation: a differentiable augmentation of everything D sees
+        (:mod:`jaxgan.augment`: ``DiffAugment``, ``ADA``, ``InstanceNoise``, or any
+        object with the same methods), or ``None``.
+      packing: PacGAN's ``m``: D judges ``m`` samples at once, concatenated along the
+        last (channel) axis, real with real and generated with generated; the
+        discriminator must take ``m`` times the channels (Lin et al. 2018).
+      unrolled_steps: ``k`` of Unrolled GAN (Metz et al. 2017): G's loss is taken
+        through ``k`` unrolled updates of D (its adversarial loss and optimiser),
+        differentiated through the unrolling; D itself takes its ordinary update.
       feature_matching_weight: weight of Salimans et al.'s feature-matching loss
         (on D's features) added to G's loss.
       auxiliary_weight: weight of AC-GAN's class loss in both players' losses.
@@ -130,10 +158,14 @@ class GAN:
     discriminator: nn.Module
     generator_optimizer: optax.GradientTransformation
     discriminator_optimizer: optax.GradientTransformation
-    loss: str = "non_saturating"
+    loss: Any = "non_saturating"
     latent_dim: int | None = None
     conditioning: str = "none"
-    penalties: tuple[tuple[str, float], ...] = ()
+    penalties: tuple = ()
+    regularizers: tuple = ()
+    augmentation: Any = None
+    packing: int = 1
+    unrolled_steps: int = 0
     feature_matching_weight: float = 0.0
     auxiliary_weight: float = 1.0
     l1_weight: float = 0.0
@@ -144,11 +176,17 @@ class GAN:
     unroll_critic: bool = True
 
     def __post_init__(self):
-        losses.get(self.loss)  # raises with the valid names
+        for field in ("loss", "penalties", "regularizers"):
+            if isinstance(getattr(self, field), list):  # hashable, for jax.jit of the step
+                object.__setattr__(self, field, tuple(getattr(self, field)))
+        family = objectives.resolve_loss(self.loss)  # raises with the valid names
         _choice("conditioning", self.conditioning, CONDITIONINGS)
         _choice("update", self.update, UPDATES)
-        for name, _ in self.penalties:
-            _choice("penalty", name, PENALTIES)
+        terms = objectives.resolve_terms(tuple(self.penalties) + tuple(self.regularizers))
+        if any(term.name == AUGMENTATION_STATE for term in terms):
+            raise ValueError(f"the term name {AUGMENTATION_STATE!r} is reserved; name it otherwise")
+        object.__setattr__(self, "_family", family)
+        object.__setattr__(self, "_terms", terms)
         if self.conditioning != "image" and not self.latent_dim:
             raise ValueError(f"latent_dim={self.latent_dim!r}: a generator fed latents needs one")
         if self.n_critic < 1:
@@ -157,16 +195,46 @@ class GAN:
             raise ValueError(
                 f"update='simultaneous' needs n_critic=1; got n_critic={self.n_critic}"
             )
-        if self.label_smoothing and self.loss not in _SMOOTHABLE:
+        if self.label_smoothing and family.name not in _SMOOTHABLE:
             raise ValueError(
-                f"label_smoothing applies to the {_SMOOTHABLE} families; loss={self.loss!r}"
+                f"label_smoothing applies to the {_SMOOTHABLE} families; loss={family.name!r}"
             )
         if self.ema_decay is not None and not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay={self.ema_decay} must lie in [0, 1)")
+        if not isinstance(self.packing, int) or self.packing < 1:
+            raise ValueError(f"packing={self.packing!r} must be an integer >= 1")
+        if self.packing > 1 and self.conditioning != "none":
+            raise ValueError(
+                f"packing={self.packing} packs unconditional samples; conditioning="
+                f"{self.conditioning!r} would need the conditions packed too"
+            )
+        if not isinstance(self.unrolled_steps, int) or self.unrolled_steps < 0:
+            raise ValueError(f"unrolled_steps={self.unrolled_steps!r} must be an integer >= 0")
+        if self.augmentation is not None and not callable(self.augmentation):
+            raise TypeError(
+                f"augmentation={self.augmentation!r} is not callable; use a jaxgan.augment "
+                "augmentation or an object with init, __call__ and update"
+            )
 
     @property
     def family(self) -> losses.LossFamily:
-        return losses.get(self.loss)
+        """The adversarial loss family."""
+        return self._family
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """Every regularisation term, resolved (penalties first, then regularizers)."""
+        return self._terms
+
+    def player_terms(self, player: str) -> tuple[tuple[int, Term], ...]:
+        """``(index, term)`` of the terms on ``player``; the index keys the term's randomness."""
+        return tuple((i, t) for i, t in enumerate(self.terms) if t.player == player)
+
+    @property
+    def _needs_features(self) -> bool:
+        return self.feature_matching_weight > 0 or any(
+            getattr(t.regularizer, "needs_features", False) for t in self.terms
+        )
 
     # ------------------------------------------------------------------
     # Calling the models.
@@ -211,9 +279,37 @@ class GAN:
             variables, *args, train=True, rngs=rngs, mutable=list(collections), **kwargs
         )
 
-    def _discriminate(self, params, collections, x, batch, key):
-        """D in training mode on ``x``: ({outputs, features?, class_logits?}, collections)."""
-        features = self.feature_matching_weight > 0
+    def pack(self, x: jax.Array) -> jax.Array:
+        """PacGAN packing: ``(B, ..., C) -> (B / m, ..., m C)``.
+
+        Sample ``j`` of each pack fills channels ``j C`` to ``(j + 1) C``.
+        """
+        m = self.packing
+        if m == 1:
+            return x
+        if x.shape[0] % m:
+            raise ValueError(
+                f"packing={m} needs a batch divisible by {m}; got {x.shape[0]} examples "
+                "(per device under pmap)"
+            )
+        x = x.reshape((x.shape[0] // m, m) + x.shape[1:])
+        x = jnp.moveaxis(x, 1, -2)
+        return x.reshape(x.shape[:-2] + (m * x.shape[-1],))
+
+    def discriminator_view(
+        self, x: jax.Array, *, key: jax.Array, augmentation_state: Any, step: jax.Array
+    ) -> jax.Array:
+        """What D is shown of a batch ``x``: augmented (with ``key``), then packed."""
+        if self.augmentation is not None:
+            x = self.augmentation(x, key=key, state=augmentation_state, step=step)
+        return self.pack(x)
+
+    def discriminate(self, params, collections, x, batch, key):
+        """D in training mode on ``x`` (as viewed).
+
+        Returns ``({outputs, features?, class_logits?}, updated collections)``.
+        """
+        features = self._needs_features
         out, collections = self._apply(
             self.discriminator,
             params,
@@ -234,15 +330,47 @@ class GAN:
     # Losses.
     # ------------------------------------------------------------------
 
-    def _discriminator_loss(self, params, collections, batch, fake, key):
-        """D's total loss on one real batch and one generated batch."""
+    def _viewer(self, key, regularizer_state, step):
+        """``view(x, index)``: :meth:`discriminator_view` with the ``index``-th key from ``key``."""
+        augmentation_state = regularizer_state.get(AUGMENTATION_STATE)
+
+        def view(x, index):
+            return self.discriminator_view(
+                x,
+                key=jax.random.fold_in(key, index),
+                augmentation_state=augmentation_state,
+                step=step,
+            )
+
+        return view
+
+    def _apply_terms(self, player, total, metrics, regularizer_state, make_context, key):
+        """Adds ``player``'s terms to ``total``; returns (total, their new states)."""
+        new_states = {}
+        for index, term in self.player_terms(player):
+            context = make_context(index, jax.random.fold_in(key, index))
+            value, new_states[term.name], term_metrics = objectives.evaluate_term(
+                term, context, regularizer_state[term.name]
+            )
+            total = total + value
+            metrics.update(term_metrics)
+        return total, new_states
+
+    def _discriminator_loss(self, params, collections, batch, fake, key, extras):
+        """D's total loss on one real batch and one generated batch.
+
+        ``extras``: ``step``, ``regularizer_state``, ``latents``, ``generator``
+        (``z -> G(z)``) and ``axis_name`` for the terms' context.
+        """
         dropout_key, penalty_key = jax.random.split(key)
+        step, regularizer_state = extras["step"], extras["regularizer_state"]
+        view = self._viewer(jax.random.fold_in(key, 2), regularizer_state, step)
         real = batch["image"]
-        real_out, new_collections = self._discriminate(
-            params, collections, real, batch, dropout_key
+        real_out, new_collections = self.discriminate(
+            params, collections, view(real, 0), batch, dropout_key
         )
-        fake_out, new_collections = self._discriminate(
-            params, new_collections, fake, batch, dropout_key
+        fake_out, new_collections = self.discriminate(
+            params, new_collections, view(fake, 1), batch, dropout_key
         )
         smoothing = {"label_smoothing": self.label_smoothing} if self.label_smoothing else {}
         adversarial = self.family.discriminator_loss(
@@ -261,25 +389,88 @@ class GAN:
             total = total + self.auxiliary_weight * auxiliary
             metrics["discriminator_auxiliary_loss"] = auxiliary
 
-        def outputs_fn(x):
-            # Penalty passes read D's outputs; the statistics they would update are dropped.
-            return self._discriminate(params, collections, x, batch, dropout_key)[0]["outputs"]
+        def make_context(index, term_key):
+            def discriminate(x):
+                # Term passes read D's outputs; the statistics they would update are dropped.
+                out, _ = self.discriminate(
+                    params, collections, view(x, 2 + index), batch, dropout_key
+                )
+                return out
 
-        for index, (name, weight) in enumerate(self.penalties):
-            value = PENALTIES[name](outputs_fn, real, fake, jax.random.fold_in(penalty_key, index))
-            total = total + weight * value
-            metrics[name] = value
+            return Context(
+                player="discriminator",
+                discriminator=lambda x: discriminate(x)["outputs"],
+                discriminate=discriminate,
+                real=real,
+                fake=fake,
+                real_outputs=real_out["outputs"],
+                fake_outputs=fake_out["outputs"],
+                real_features=real_out.get("features"),
+                fake_features=fake_out.get("features"),
+                batch=batch,
+                latents=extras["latents"],
+                generator=extras["generator"],
+                params=params,
+                key=term_key,
+                step=step,
+                axis_name=extras["axis_name"],
+                loss=self.family,
+            )
+
+        total, new_states = self._apply_terms(
+            "discriminator", total, metrics, regularizer_state, make_context, penalty_key
+        )
         metrics["discriminator_total_loss"] = total
-        return total, (new_collections, metrics)
+        return total, (new_collections, metrics, new_states, real_out["outputs"])
 
-    def _generator_loss(self, fake, params_d, collections_d, batch, key):
-        """G's total loss as a function of the generated batch (D fixed)."""
-        fake_out, new_collections = self._discriminate(params_d, collections_d, fake, batch, key)
-        needs_real = self.family.generator_needs_real_outputs or self.feature_matching_weight > 0
+    def _unrolled_discriminator(self, params_d, collections_d, opt_state_d, batch, fake, view, key,
+                                axis_name):  # fmt: skip
+        """D's parameters after ``unrolled_steps`` updates on its adversarial loss, as a
+        differentiable function of ``fake`` (Metz et al. 2017, eq. 8)."""
+
+        def adversarial(params):
+            real_out, cols = self.discriminate(
+                params, collections_d, view(batch["image"], 0), batch, key
+            )
+            fake_out, _ = self.discriminate(params, cols, view(fake, 1), batch, key)
+            return self.family.discriminator_loss(real_out["outputs"], fake_out["outputs"])
+
+        for _ in range(self.unrolled_steps):
+            grads = jax.grad(adversarial)(params_d)
+            if axis_name is not None:
+                grads = jax.lax.pmean(grads, axis_name)
+            updates, opt_state_d = self.discriminator_optimizer.update(grads, opt_state_d, params_d)
+            params_d = optax.apply_updates(params_d, updates)
+        return params_d
+
+    def _generator_loss(self, fake, params_g, params_d, collections_d, batch, key, extras):
+        """G's total loss as a function of the generated batch and G's parameters (D fixed).
+
+        The adversarial loss reads G only through ``fake``; terms on the generator may
+        read ``params_g`` directly (``extras["generator"](params_g, z)``).
+        """
+        step, regularizer_state = extras["step"], extras["regularizer_state"]
+        view = self._viewer(jax.random.fold_in(key, 2), regularizer_state, step)
+        params_d_adversarial = params_d
+        if self.unrolled_steps:
+            params_d_adversarial = self._unrolled_discriminator(
+                params_d, collections_d, extras["discriminator_opt_state"], batch, fake,
+                self._viewer(jax.random.fold_in(key, 3), regularizer_state, step), key,
+                extras["axis_name"],
+            )  # fmt: skip
+        fake_out, new_collections = self.discriminate(
+            params_d_adversarial, collections_d, view(fake, 1), batch, key
+        )
+        g_terms = self.player_terms("generator")
+        needs_real = (
+            self.family.generator_needs_real_outputs
+            or self.feature_matching_weight > 0
+            or any(getattr(t.regularizer, "needs_real_outputs", False) for _, t in g_terms)
+        )
         real_out = None
         if needs_real:
-            real_out, new_collections = self._discriminate(
-                params_d, new_collections, batch["image"], batch, key
+            real_out, new_collections = self.discriminate(
+                params_d_adversarial, new_collections, view(batch["image"], 0), batch, key
             )
             real_out = jax.tree.map(jax.lax.stop_gradient, real_out)
         adversarial = self.family.generator_loss_from(
@@ -299,8 +490,39 @@ class GAN:
             l1 = jnp.mean(jnp.abs(fake.astype(jnp.float32) - batch["image"].astype(jnp.float32)))
             total = total + self.l1_weight * l1
             metrics["l1"] = l1
+
+        def make_context(index, term_key):
+            def discriminate(x):
+                out, _ = self.discriminate(params_d, collections_d, view(x, 2 + index), batch, key)
+                return out
+
+            generator = extras["generator"]
+            return Context(
+                player="generator",
+                discriminator=lambda x: discriminate(x)["outputs"],
+                discriminate=discriminate,
+                real=batch["image"],
+                fake=fake,
+                real_outputs=real_out["outputs"] if real_out else None,
+                fake_outputs=fake_out["outputs"],
+                real_features=real_out.get("features") if real_out else None,
+                fake_features=fake_out.get("features"),
+                batch=batch,
+                latents=extras["latents"],
+                generator=None if generator is None else (lambda z: generator(params_g, z)),
+                params=params_g,
+                key=term_key,
+                step=step,
+                axis_name=extras["axis_name"],
+                loss=self.family,
+            )
+
+        total, new_states = self._apply_terms(
+            "generator", total, metrics, regularizer_state, make_context,
+            jax.random.fold_in(key, 4),
+        )  # fmt: skip
         metrics["generator_total_loss"] = total
-        return total, (new_collections, metrics)
+        return total, (new_collections, metrics, new_states)
 
     # ------------------------------------------------------------------
     # State.
@@ -311,7 +533,7 @@ class GAN:
         return batch if self.n_critic == 1 else jax.tree.map(lambda a: a[0], batch)
 
     def init(self, key: jax.Array, batch: Batch) -> GANState:
-        """Initialises both networks, both optimisers and the EMA from a sample batch.
+        """Initialises both networks, both optimisers, the EMA and the terms' state.
 
         Args:
           key: PRNG key.
@@ -322,10 +544,22 @@ class GAN:
         g_key, d_key, z_key = jax.random.split(key, 3)
         g_inputs = self.generator_inputs(z_key, batch)
         g_vars = self.generator.init({"params": g_key, "dropout": g_key}, *g_inputs)
-        d_inputs = self._discriminator_inputs(batch["image"], batch)
+        d_inputs = self._discriminator_inputs(self.pack(batch["image"]), batch)
         d_vars = self.discriminator.init({"params": d_key, "dropout": d_key}, *d_inputs)
         g_params, g_collections = split_variables(g_vars)
         d_params, d_collections = split_variables(d_vars)
+        term_key = jax.random.fold_in(key, 3)
+        player_params = {"generator": g_params, "discriminator": d_params}
+        regularizer_state = {
+            term.name: objectives.init_term(
+                term, jax.random.fold_in(term_key, index), batch, params=player_params[term.player]
+            )
+            for index, term in enumerate(self.terms)
+        }
+        if self.augmentation is not None:
+            regularizer_state[AUGMENTATION_STATE] = self.augmentation.init(
+                jax.random.fold_in(key, 4), batch
+            )
         return GANState(
             step=zero_counter(),
             generator_params=g_params,
@@ -335,7 +569,7 @@ class GAN:
             generator_opt_state=self.generator_optimizer.init(g_params),
             discriminator_opt_state=self.discriminator_optimizer.init(d_params),
             ema_params=g_params if self.ema_decay is not None else None,
-            regularizer_state={},
+            regularizer_state=regularizer_state,
             consecutive_skips=zero_counter(),
             total_skips=zero_counter(),
         )
@@ -377,27 +611,60 @@ class GAN:
             updates, opt_state = optimizer.update(grads, opt_state, params)
             return optax.apply_updates(params, updates), opt_state
 
+        def generator_fn(collections_g, inputs, key):
+            """``(params_g, z) -> G(z)`` with the batch's other inputs; statistics dropped."""
+            if self.conditioning == "image":
+                return None
+            dropout_key = jax.random.split(key)[1]  # as generate's
+            return lambda params_g, z: self._apply(
+                self.generator, params_g, collections_g, z, *inputs[1:], key=dropout_key
+            )[0]
+
         def generate(params_g, collections_g, batch, key):
             z_key, dropout_key = jax.random.split(key)
             inputs = self.generator_inputs(z_key, batch, axis_name=axis_name)
-            return self._apply(self.generator, params_g, collections_g, *inputs, key=dropout_key)
+            fake, collections_g = self._apply(
+                self.generator, params_g, collections_g, *inputs, key=dropout_key
+            )
+            return fake, (collections_g, inputs)
 
         def generate_with_vjp(params_g, collections_g, batch, key):
-            fake, vjp_fn, collections_g = jax.vjp(
+            fake, vjp_fn, (new_collections_g, inputs) = jax.vjp(
                 lambda p: generate(p, collections_g, batch, key), params_g, has_aux=True
             )
-            return fake, vjp_fn, mean(collections_g)
+            g_fn = generator_fn(collections_g, inputs, key)
+            return fake, vjp_fn, mean(new_collections_g), inputs, g_fn
 
-        def critic_update(d_state, fake, batch, key):
+        def latents(inputs):
+            return None if self.conditioning == "image" else inputs[0]
+
+        def critic_update(d_state, regularizer_state, fake, batch, key, inputs, g_fn):
             params_d, collections_d, opt_d = d_state
-            grads, (collections_d, metrics) = jax.grad(self._discriminator_loss, has_aux=True)(
-                params_d, collections_d, batch, jax.lax.stop_gradient(fake), key
-            )
+            extras = {
+                "step": state.step,
+                "regularizer_state": regularizer_state,
+                "latents": latents(inputs),
+                "generator": None if g_fn is None else (lambda z: g_fn(params_g, z)),
+                "axis_name": axis_name,
+            }
+            grads, (collections_d, metrics, new_states, real_outputs) = jax.grad(
+                self._discriminator_loss, has_aux=True
+            )(params_d, collections_d, batch, jax.lax.stop_gradient(fake), key, extras)
             grads, metrics, collections_d = mean((grads, metrics, collections_d))
             metrics["discriminator_grad_norm"] = optax.tree.norm(grads)
             params_d, opt_d = apply_updates(self.discriminator_optimizer, grads, opt_d, params_d)
+            new_states = _mean_inexact(new_states, axis_name)
+            if self.augmentation is not None:
+                new_states[AUGMENTATION_STATE], augmentation_metrics = self.augmentation.update(
+                    regularizer_state[AUGMENTATION_STATE],
+                    real_outputs=jax.lax.stop_gradient(real_outputs),
+                    step=state.step,
+                    axis_name=axis_name,
+                )
+                metrics.update(augmentation_metrics)
             finite = _all_finite(grads, metrics)
-            return (params_d, collections_d, opt_d), metrics, finite
+            regularizer_state = {**regularizer_state, **new_states}
+            return (params_d, collections_d, opt_d), regularizer_state, metrics, finite
 
         d_state = (
             state.discriminator_params,
@@ -407,31 +674,40 @@ class GAN:
         params_g, collections_g = state.generator_params, state.generator_collections
         g_batch = jax.tree.map(lambda a: a[-1], batch) if self.n_critic > 1 else batch
         gen_key, g_loss_key = jax.random.split(g_key)
+        regularizer_state = state.regularizer_state
 
         if self.n_critic == 1:
             # One generator forward pass serves both updates.
-            fake, g_vjp, collections_g = generate_with_vjp(
+            fake, g_vjp, collections_g, g_inputs, g_fn = generate_with_vjp(
                 params_g, collections_g, batch, critic_keys[0]
             )
-            new_d_state, d_metrics, finite = critic_update(d_state, fake, batch, critic_keys[0])
+            new_d_state, regularizer_state, d_metrics, finite = critic_update(
+                d_state, regularizer_state, fake, batch, critic_keys[0], g_inputs, g_fn
+            )
         else:
 
             def critic_iteration(carry, inputs):
-                d_state, collections_g, finite = carry
+                d_state, regularizer_state, collections_g, finite = carry
                 critic_batch, key = inputs
                 gen_key, critic_key = jax.random.split(key)
-                fake, collections_g = generate(params_g, collections_g, critic_batch, gen_key)
-                d_state, metrics, ok = critic_update(d_state, fake, critic_batch, critic_key)
-                return (d_state, mean(collections_g), finite & ok), metrics
+                fake, (new_collections_g, g_inputs) = generate(
+                    params_g, collections_g, critic_batch, gen_key
+                )
+                g_fn = generator_fn(collections_g, g_inputs, gen_key)
+                collections_g = new_collections_g
+                d_state, regularizer_state, metrics, ok = critic_update(
+                    d_state, regularizer_state, fake, critic_batch, critic_key, g_inputs, g_fn
+                )
+                return (d_state, regularizer_state, mean(collections_g), finite & ok), metrics
 
-            (new_d_state, collections_g, finite), d_metrics = jax.lax.scan(
+            (new_d_state, regularizer_state, collections_g, finite), d_metrics = jax.lax.scan(
                 critic_iteration,
-                (d_state, collections_g, jnp.bool_(True)),
+                (d_state, regularizer_state, collections_g, jnp.bool_(True)),
                 (batch, critic_keys),
                 unroll=self.unroll_critic,
             )
             d_metrics = jax.tree.map(jnp.mean, d_metrics)
-            fake, g_vjp, collections_g = generate_with_vjp(
+            fake, g_vjp, collections_g, g_inputs, g_fn = generate_with_vjp(
                 params_g, collections_g, g_batch, gen_key
             )
 
@@ -440,13 +716,27 @@ class GAN:
         params_d_for_g, collections_d_for_g = (
             new_d_state[:2] if self.update == "alternating" else d_state[:2]
         )
-        fake_grad, (collections_d_after_g, g_metrics) = jax.grad(
-            self._generator_loss, has_aux=True
-        )(fake, params_d_for_g, collections_d_for_g, g_batch, g_loss_key)
+        extras = {
+            "step": state.step,
+            "regularizer_state": regularizer_state,
+            "latents": latents(g_inputs),
+            "generator": g_fn,
+            "axis_name": axis_name,
+            "discriminator_opt_state": (
+                new_d_state[2] if self.update == "alternating" else d_state[2]
+            ),
+        }
+        (fake_grad, direct_grads_g), (collections_d_after_g, g_metrics, g_states) = jax.grad(
+            self._generator_loss, argnums=(0, 1), has_aux=True
+        )(fake, params_g, params_d_for_g, collections_d_for_g, g_batch, g_loss_key, extras)
         (grads_g,) = g_vjp(fake_grad)
+        if self.player_terms("generator"):
+            # Terms that read G's parameters directly (historical averaging, zCR).
+            grads_g = jax.tree.map(jnp.add, grads_g, direct_grads_g)
         grads_g, g_metrics, collections_d_after_g = mean(
             (grads_g, g_metrics, collections_d_after_g)
         )
+        regularizer_state = {**regularizer_state, **_mean_inexact(g_states, axis_name)}
         g_metrics["generator_grad_norm"] = optax.tree.norm(grads_g)
         new_params_g, new_opt_g = apply_updates(
             self.generator_optimizer, grads_g, state.generator_opt_state, params_g
@@ -467,6 +757,7 @@ class GAN:
             generator_opt_state=new_opt_g,
             discriminator_opt_state=new_opt_d,
             ema_params=ema,
+            regularizer_state=regularizer_state,
         )
         # The guard: keep every array of the old state unless the whole step was finite.
         new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), updated, state)

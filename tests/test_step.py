@@ -367,7 +367,13 @@ def test_pix2pix_step():
         (dict(loss="wgan"), "unknown loss family 'wgan'"),
         (dict(conditioning="text"), "conditioning='text'"),
         (dict(update="sometimes"), "update='sometimes'"),
-        (dict(penalties=(("gp", 1.0),)), "penalty='gp'"),
+        (dict(penalties=(("gp", 1.0),)), "unknown regularizer 'gp'; valid names are: gradient_"),
+        (dict(penalties=(("r1", -1.0),)), "weight=-1.0 for 'r1' must be >= 0"),
+        (dict(penalties=(("r1", 1.0, 0),)), "every=0 for 'r1' must be an integer >= 1"),
+        (dict(regularizers=(object(),)), "is neither a name, a function of the context"),
+        (dict(loss=(len,)), "loss=.* is not a loss family; use a name"),
+        (dict(packing=0), "packing=0 must be an integer >= 1"),
+        (dict(unrolled_steps=-1), "unrolled_steps=-1 must be an integer >= 0"),
         (dict(n_critic=0), "n_critic=0"),
         (dict(update="simultaneous", n_critic=5), "simultaneous' needs n_critic=1"),
         (dict(loss="hinge", label_smoothing=0.1), "label_smoothing applies"),
@@ -376,7 +382,7 @@ def test_pix2pix_step():
     ],
 )
 def test_invalid_configuration(overrides, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         toy_gan(**overrides)
 
 
