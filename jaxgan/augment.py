@@ -15,9 +15,9 @@ Its state lives in ``GANState.regularizer_state["augmentation"]``, checkpointed 
 the run. Images are ``(B, H, W, C)`` in ``[-1, 1]``; 2-D points ``(B, D)`` take only
 :class:`InstanceNoise`.
 
-Translations are computed as products with per-example one-hot shift matrices
-(``out = S_y x S_x^T``): exact, differentiable, and on XLA:CPU much faster to
-differentiate than the gather the reference code uses.
+Translations pad once and slice each example's window (a gather), as the reference
+code does: on XLA:CPU it measured 2-10x faster, forward, backward and second order,
+than products with one-hot shift matrices.
 """
 
 from __future__ import annotations
@@ -65,38 +65,44 @@ def _check_images(name: str, images: jax.Array) -> None:
         raise ValueError(f"{name} augments images of shape (B, H, W, C); got shape {images.shape}")
 
 
-def _shift_matrices(shifts: jax.Array, size: int, *, reflect: bool) -> jax.Array:
-    """``(B, size, size)`` one-hot matrices with ``(M x)[i] = x[i - shift]``.
-
-    Pixels shifted in from outside are zero, or the mirror image (``reflect``, without
-    repeating the edge, as ``numpy.pad(mode='reflect')``).
-    """
-    index = jnp.arange(size)
-    source = index[None, :] - shifts[:, None]
-    if reflect:
-        period = 2 * (size - 1)
-        source = jnp.abs(jnp.mod(source, period)) if size > 1 else jnp.zeros_like(source)
-        source = jnp.where(source >= size, period - source, source)
-    matrices = source[..., None] == index[None, None, :]
-    return matrices.astype(jnp.float32)
-
-
 def translate(
-    images: jax.Array, shift_y: jax.Array, shift_x: jax.Array, *, reflect: bool = False
+    images: jax.Array,
+    shift_y: jax.Array,
+    shift_x: jax.Array,
+    *,
+    max_shift: int | None = None,
+    reflect: bool = False,
 ) -> jax.Array:
     """Shifts each image by whole pixels: ``out[b, i, j] = in[b, i - shift_y[b], j - shift_x[b]]``.
 
+    Pads by ``max_shift`` (static; default: the image size) and slices each example's
+    window, as the reference code does. Pixels shifted in from outside are zero, or
+    the mirror image (``reflect``, without repeating the edge, as
+    ``numpy.pad(mode='reflect')``).
+
     Args:
       images: ``(B, H, W, C)``.
-      shift_y, shift_x: int ``(B,)``.
+      shift_y, shift_x: int ``(B,)``; clipped to ``[-max_shift, max_shift]``.
+      max_shift: the largest shift in either direction.
       reflect: fill with the mirror image instead of zeros.
     """
     _check_images("translate", images)
-    _, height, width, _ = images.shape
-    rows = _shift_matrices(shift_y, height, reflect=reflect).astype(images.dtype)
-    cols = _shift_matrices(shift_x, width, reflect=reflect).astype(images.dtype)
-    out = jnp.einsum("bij,bjwc->biwc", rows, images)
-    return jnp.einsum("bkw,bhwc->bhkc", cols, out)
+    _, height, width, channels = images.shape
+    pad = max(height, width) - 1 if max_shift is None else int(max_shift)
+    if reflect and pad >= min(height, width):
+        raise ValueError(
+            f"translate(reflect=True) mirrors at most {min(height, width) - 1} pixels; got "
+            f"max_shift={pad}"
+        )
+    padding = ((0, 0), (pad, pad), (pad, pad), (0, 0))
+    padded = jnp.pad(images, padding, mode="reflect" if reflect else "constant")
+    shift_y = jnp.clip(shift_y, -pad, pad)
+    shift_x = jnp.clip(shift_x, -pad, pad)
+
+    def window(image, dy, dx):
+        return jax.lax.dynamic_slice(image, (pad - dy, pad - dx, 0), (height, width, channels))
+
+    return jax.vmap(window)(padded, shift_y, shift_x)
 
 
 def _uniform(key, batch_size, low=0.0, high=1.0):
@@ -121,6 +127,7 @@ def flip_and_translate(images: jax.Array, key: jax.Array, *, max_shift: int = 2)
         images,
         _random_shifts(y_key, batch_size, max_shift),
         _random_shifts(x_key, batch_size, max_shift),
+        max_shift=max_shift,
     )
 
 
@@ -144,10 +151,12 @@ def _color(images, key):
 def _translation(images, key, ratio=0.125):
     y_key, x_key = jax.random.split(key)
     batch_size, height, width, _ = images.shape
+    limit_y, limit_x = int(height * ratio + 0.5), int(width * ratio + 0.5)
     return translate(
         images,
-        _random_shifts(y_key, batch_size, int(height * ratio + 0.5)),
-        _random_shifts(x_key, batch_size, int(width * ratio + 0.5)),
+        _random_shifts(y_key, batch_size, limit_y),
+        _random_shifts(x_key, batch_size, limit_x),
+        max_shift=max(limit_y, limit_x),
     )
 
 
@@ -287,7 +296,8 @@ class ADA(Augmentation):
         fraction_x = jax.random.uniform(next(keys), (batch_size,), minval=-0.125, maxval=0.125)
         shift_y = jnp.where(selected, jnp.round(fraction_y * height), 0).astype(jnp.int32)
         shift_x = jnp.where(selected, jnp.round(fraction_x * width), 0).astype(jnp.int32)
-        images = translate(images, shift_y, shift_x, reflect=True)
+        limit = int(round(0.125 * max(height, width)))
+        images = translate(images, shift_y, shift_x, max_shift=limit, reflect=True)
         # Colour.
         brightness = jnp.where(chosen(), 0.2 * jax.random.normal(next(keys), (batch_size,)), 0.0)
         images = images + per_example(brightness)

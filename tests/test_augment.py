@@ -29,13 +29,16 @@ def numpy_translate(images, shift_y, shift_x, mode):
 
 @pytest.mark.parametrize("reflect", [False, True])
 def test_translate_equals_numpy_padding_and_slicing(reflect):
-    shift_y = np.array([0, 1, -2, 3, -5])
-    shift_x = np.array([2, -1, 0, -3, 6])
-    actual = jax.jit(augment.translate, static_argnames="reflect")(
-        IMAGES, shift_y, shift_x, reflect=reflect
+    shift_y = np.array([0, 1, -2, 3, -5]) // (2 if reflect else 1)
+    shift_x = np.array([2, -1, 0, -3, 6]) // (2 if reflect else 1)
+    max_shift = 5 if reflect else None  # the default pads by the image size
+    actual = jax.jit(augment.translate, static_argnames=("reflect", "max_shift"))(
+        IMAGES, shift_y, shift_x, reflect=reflect, max_shift=max_shift
     )
     expected = numpy_translate(IMAGES, shift_y, shift_x, "reflect" if reflect else "constant")
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="mirrors at most 5 pixels; got max_shift=6"):
+        augment.translate(IMAGES, shift_y, shift_x, reflect=True, max_shift=6)
 
 
 def test_diffaugment_colour_equals_the_reference_formulas():

@@ -26,6 +26,7 @@ from jaxgan.models.layers import (
     MaxoutDense,
     MinibatchDiscrimination,
     MinibatchStdDev,
+    VirtualBatchNorm,
 )
 from jaxgan.models.mlp import (
     GoodfellowMLPDiscriminator,
@@ -50,6 +51,7 @@ __all__ = [
     "MaxoutDense",
     "MinibatchDiscrimination",
     "MinibatchStdDev",
+    "VirtualBatchNorm",
     "NORMALIZATIONS",
     "PatchGANDiscriminator",
     "ProjectionDiscriminator",

@@ -35,6 +35,7 @@ import jax.numpy as jnp
 
 from jaxgan.models.convolution import Conv, ConvTranspose
 from jaxgan.models.layers import (
+    VirtualBatchNorm,
     batch_aware_head,
     check_input_shape,
     check_normalization,
@@ -43,9 +44,10 @@ from jaxgan.models.layers import (
     weight_layer,
 )
 
-__all__ = ["DCGANDiscriminator", "DCGANGenerator", "IMAGE_SIZES"]
+__all__ = ["DCGANDiscriminator", "DCGANGenerator", "GENERATOR_NORMALIZATIONS", "IMAGE_SIZES"]
 
 IMAGE_SIZES = (28, 32, 64)
+GENERATOR_NORMALIZATIONS = ("batch", "virtual_batch")
 
 
 def _check_image_size(image_size: int) -> None:
@@ -70,6 +72,12 @@ class DCGANGenerator(nn.Module):
       latent_dim: size of ``z`` (100 in the paper).
       ngf: width of the last hidden layer; earlier layers double it.
       use_bias: give the output layer a bias (the reference has none).
+      normalization: ``batch`` (the paper) or ``virtual_batch`` (Salimans et al.
+        2016): every layer normalised against a fixed reference batch of
+        ``reference_size`` latents, drawn at ``init`` into the ``reference``
+        collection (checkpointed with the model) and run through the network beside
+        each batch.
+      reference_size: the reference batch's size for ``virtual_batch``.
       axis_name: synchronise BatchNorm statistics across this ``pmap`` axis.
       conv_implementation: ``auto``, ``xla`` or ``reformulated``; see
         :mod:`jaxgan.models.convolution` (the same parameters and function either way).
@@ -80,6 +88,8 @@ class DCGANGenerator(nn.Module):
     latent_dim: int = 100
     ngf: int = 64
     use_bias: bool = False
+    normalization: str = "batch"
+    reference_size: int = 64
     axis_name: str | None = None
     conv_implementation: str = "auto"
 
@@ -87,9 +97,26 @@ class DCGANGenerator(nn.Module):
     def __call__(self, z: jax.Array, *, train: bool = False) -> jax.Array:
         _check_image_size(self.image_size)
         check_input_shape(type(self).__name__, z, (None, self.latent_dim))
+        if self.normalization not in GENERATOR_NORMALIZATIONS:
+            raise ValueError(
+                f"DCGANGenerator normalization={self.normalization!r} is not supported; use "
+                f"one of {GENERATOR_NORMALIZATIONS}"
+            )
         num_up = _num_stride2_layers(self.image_size)
+        virtual = self.normalization == "virtual_batch"
+        if virtual:
+            reference = self.variable(
+                "reference",
+                "latents",
+                lambda: jax.random.normal(
+                    self.make_rng("params"), (self.reference_size, self.latent_dim), z.dtype
+                ),
+            )
+            z = jnp.concatenate([reference.value, z])
 
         def bn_relu(x):
+            if virtual:
+                return nn.relu(VirtualBatchNorm(self.reference_size)(x))
             return nn.relu(normalize(x, "batch", train=train, axis_name=self.axis_name))
 
         if self.image_size == 28:
@@ -126,6 +153,8 @@ class DCGANGenerator(nn.Module):
             kernel_init=dcgan_kernel_init,
             implementation=self.conv_implementation,
         )(x)
+        if virtual:
+            x = x[self.reference_size :]
         return jnp.tanh(x)
 
 

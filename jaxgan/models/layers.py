@@ -4,6 +4,8 @@
   same way in every discriminator, and DCGAN's initialisers.
 - Maxout units (Goodfellow et al. 2013), for the 2014 MNIST discriminator.
 - Batch-aware discriminator layers: minibatch discrimination and minibatch stddev.
+- Virtual batch normalisation (Salimans et al. 2016), normalising against a fixed
+  reference batch.
 
 The two batch-aware layers couple the examples of a batch. With ``axis_name`` set they couple
 the *global* batch: under ``jax.pmap`` or ``jax.shard_map`` with that axis name, each
@@ -24,6 +26,7 @@ __all__ = [
     "MaxoutDense",
     "MinibatchDiscrimination",
     "MinibatchStdDev",
+    "VirtualBatchNorm",
     "batch_aware_head",
     "check_input_shape",
     "check_normalization",
@@ -104,6 +107,59 @@ def normalize(
             x
         )
     return x
+
+
+class VirtualBatchNorm(nn.Module):
+    """Virtual batch normalisation: each example normalised with a fixed reference batch.
+
+    The input holds the reference batch's activations in its first
+    ``reference_size`` rows, then the examples: ``(R + B, ..., C)``. The reference rows
+    are normalised with the reference batch's own statistics; example ``i`` with the
+    statistics of the reference batch and itself, ``mean_i = (R mu_ref + m_i) / (R +
+    1)`` (and likewise the mean square), where ``m_i`` is its mean over the spatial
+    axes, as in the authors' code. Then a per-channel scale and offset. The same in
+    training and evaluation: there are no running averages.
+
+    Attributes:
+      reference_size: ``R``.
+      epsilon: added to the variance.
+
+    References:
+      Salimans et al., Improved Techniques for Training GANs, 2016 (sec. 3.4).
+    """
+
+    reference_size: int
+    epsilon: float = 1e-5
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        size = self.reference_size
+        if not 1 <= size < x.shape[0]:
+            raise ValueError(
+                f"VirtualBatchNorm(reference_size={size}) needs the reference batch in the "
+                f"first {size} of more rows; got {x.shape[0]} rows"
+            )
+        spatial = tuple(range(1, x.ndim - 1))
+        reference = x[:size]
+        reference_mean = jnp.mean(reference, axis=(0, *spatial), keepdims=True)
+        reference_square = jnp.mean(jnp.square(reference), axis=(0, *spatial), keepdims=True)
+        own_weight = 1.0 / (size + 1)
+        mean = own_weight * jnp.mean(x, axis=spatial, keepdims=True) + (1 - own_weight) * (
+            reference_mean
+        )
+        square = (
+            own_weight * jnp.mean(jnp.square(x), axis=spatial, keepdims=True)
+            + (1 - own_weight) * reference_square
+        )
+        is_reference = (jnp.arange(x.shape[0]) < size).reshape((-1,) + (1,) * (x.ndim - 1))
+        mean = jnp.where(is_reference, reference_mean, mean)
+        square = jnp.where(is_reference, reference_square, square)
+        variance = jnp.maximum(square - jnp.square(mean), 0.0)
+        y = (x - mean) * jax.lax.rsqrt(variance + self.epsilon)
+        channels = (1,) * (x.ndim - 1) + (x.shape[-1],)
+        scale = self.param("scale", _dcgan_scale_init, (x.shape[-1],)).reshape(channels)
+        bias = self.param("bias", nn.initializers.zeros, (x.shape[-1],)).reshape(channels)
+        return y * scale + bias
 
 
 class MaxoutDense(nn.Module):

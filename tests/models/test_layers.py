@@ -199,3 +199,55 @@ def test_minibatch_stddev_across_devices(num_devices):
     np.testing.assert_allclose(
         sharded_apply(layer, {}, x, num_devices), minibatch_stddev_loop(x, 4), rtol=1e-5
     )
+
+
+# ----------------------------------------------------------------------------
+# Virtual batch normalisation.
+# ----------------------------------------------------------------------------
+
+
+def test_virtual_batch_norm_against_numpy():
+    from jaxgan.models import VirtualBatchNorm
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(1.0, 2.0, (7, 3, 3, 4)).astype(np.float32)  # 4 reference rows, 3 examples
+    layer = VirtualBatchNorm(reference_size=4)
+    variables = layer.init(jax.random.key(0), x)
+    out = jax.jit(layer.apply)(variables, x)
+    x64 = x.astype(np.float64)
+    reference = x64[:4]
+    expected = np.empty_like(x64)
+    ref_mean = reference.mean(axis=(0, 1, 2))
+    ref_square = np.square(reference).mean(axis=(0, 1, 2))
+    for i in range(7):
+        if i < 4:
+            mean, square = ref_mean, ref_square
+        else:  # the reference batch and example i itself: (R mu_ref + m_i) / (R + 1)
+            mean = (4 * ref_mean + x64[i].mean(axis=(0, 1))) / 5
+            square = (4 * ref_square + np.square(x64[i]).mean(axis=(0, 1))) / 5
+        expected[i] = (x64[i] - mean) / np.sqrt(square - mean**2 + 1e-5)
+    scale = np.asarray(variables["params"]["scale"], np.float64)
+    np.testing.assert_allclose(out, expected * scale, rtol=1e-4, atol=1e-5)
+    # An example's output does not depend on the other examples of its batch.
+    out_alone = layer.apply(variables, np.concatenate([x[:4], x[5:6]]))
+    np.testing.assert_allclose(out_alone[4], out[5], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="reference_size=4\\) needs the reference batch"):
+        layer.apply(variables, x[:4])
+
+
+def test_dcgan_generator_with_virtual_batch_norm_keeps_its_reference_latents():
+    from jaxgan.models import DCGANGenerator
+
+    generator = DCGANGenerator(
+        image_size=28, channels=1, latent_dim=8, ngf=4, normalization="virtual_batch",
+        reference_size=5,
+    )  # fmt: skip
+    z = jax.random.normal(jax.random.key(1), (3, 8))
+    variables = generator.init(jax.random.key(0), z)
+    assert variables["reference"]["latents"].shape == (5, 8)
+    images = generator.apply(variables, z, train=True)
+    assert images.shape == (3, 28, 28, 1)
+    # Each sample is independent of its batch: the first alone gives the same image.
+    np.testing.assert_allclose(generator.apply(variables, z[:1]), images[:1], atol=1e-5)
+    with pytest.raises(ValueError, match="normalization='virtual' is not supported"):
+        DCGANGenerator(latent_dim=8, normalization="virtual").init(jax.random.key(0), z)
