@@ -8,7 +8,10 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
   ``generator`` and ``discriminator`` (fields of the two modules), ``latent_dim``,
   ``conditioning`` (``none``, ``labels`` -- CGAN, ``projection``, ``acgan``,
   ``image`` -- pix2pix) and ``num_classes``.
-- objective: ``loss``, ``penalties`` (name -> weight), ``feature_matching_weight``,
+- objective: ``loss``, ``penalties`` (name -> weight), ``regularizers`` (term name ->
+  weight, or ``{weight, every, player, warmup_steps, regularizer, **options}``),
+  ``augmentation`` (``{name, **options}``, ``name=""`` for none), ``packing``
+  (PacGAN), ``unrolled_steps`` (Unrolled GAN), ``feature_matching_weight``,
   ``auxiliary_weight``, ``l1_weight``, ``label_smoothing``, ``n_critic``,
   ``update_order`` (``GAN.update``), ``ema_decay``, ``unroll_critic``.
 - optimisers: ``generator_optimizer`` and ``discriminator_optimizer`` (``name``:
@@ -23,21 +26,24 @@ from typing import Any
 import ml_collections
 import optax
 
-from jaxgan import models, penalties
+from jaxgan import augment, models, penalties, regularizers
 from jaxgan.models import (
     ACGANDiscriminator,
     ConditionalDiscriminator,
     ConditionalGenerator,
     ProjectionDiscriminator,
 )
+from jaxgan.objectives import Term
 from jaxgan.step import GAN
 
 __all__ = [
     "MODEL_FIELDS",
     "OPTIMIZERS",
+    "build_augmentation",
     "build_gan",
     "build_models",
     "build_optimizer",
+    "build_terms",
     "pipeline_options",
 ]
 
@@ -57,7 +63,11 @@ MODEL_FIELDS = (
     "discriminator_optimizer",
     "ema_decay",
     "seed",
+    "packing",  # the discriminator's input width
+    "regularizers",  # their state is in the checkpoint
+    "augmentation",
 )
+TERM_FIELDS = ("weight", "every", "player", "warmup_steps", "regularizer")
 
 
 def build_optimizer(config: ml_collections.ConfigDict) -> optax.GradientTransformation:
@@ -93,9 +103,16 @@ def build_models(config: ml_collections.ConfigDict):
         generator_fields["latent_dim"] = config.latent_dim + num_classes
     elif "latent_dim" in arch.generator.__dataclass_fields__ and conditioning != "image":
         generator_fields["latent_dim"] = config.latent_dim
+    channels_field = (
+        "channels" if "channels" in arch.discriminator.__dataclass_fields__ else "input_dim"
+    )
     if conditioning == "labels":
-        key = "channels" if "channels" in arch.discriminator.__dataclass_fields__ else "input_dim"
-        discriminator_fields[key] = discriminator_fields.get(key, 1) + num_classes
+        discriminator_fields[channels_field] = (
+            discriminator_fields.get(channels_field, 1) + num_classes
+        )
+    packing = config.get("packing", 1)
+    if packing > 1:  # PacGAN: D sees `packing` samples concatenated along the channels
+        discriminator_fields[channels_field] = discriminator_fields.get(channels_field, 1) * packing
     generator = arch.generator(**generator_fields)
     discriminator = arch.discriminator(**discriminator_fields)
     if conditioning in ("labels", "projection", "acgan"):
@@ -108,6 +125,45 @@ def build_models(config: ml_collections.ConfigDict):
     elif conditioning == "acgan":
         discriminator = ACGANDiscriminator(discriminator, num_classes, spectral=spectral)
     return generator, discriminator
+
+
+def build_terms(config: ml_collections.ConfigDict) -> tuple[Term, ...]:
+    """The regularisation terms of ``config.regularizers``.
+
+    Each entry is ``name: weight`` or ``name: {weight, every, player, warmup_steps,
+    regularizer, **options}``: ``regularizer`` names the built-in
+    (:func:`jaxgan.regularizers.names`; default: the entry's name), the other fields
+    are its options; ``warmup_steps`` ramps the weight linearly from 0.
+    """
+    terms = []
+    for name, entry in config.get("regularizers", {}).items():
+        fields = dict(entry) if isinstance(entry, dict | ml_collections.ConfigDict) else {
+            "weight": entry
+        }  # fmt: skip
+        options = {k: v for k, v in fields.items() if k not in TERM_FIELDS}
+        weight = float(fields.get("weight", 1.0))
+        warmup = int(fields.get("warmup_steps", 0) or 0)
+        if warmup < 0:
+            raise ValueError(f"regularizers.{name}.warmup_steps={warmup} must be >= 0")
+        if warmup:
+            weight = optax.linear_schedule(0.0, weight, warmup)
+        terms.append(
+            Term(
+                regularizers.get(fields.get("regularizer", name), **options),
+                weight=weight,
+                every=int(fields.get("every", 1)),
+                player=fields.get("player", "discriminator"),
+                name=name,
+            )
+        )
+    return tuple(terms)
+
+
+def build_augmentation(config: ml_collections.ConfigDict):
+    """The augmentation of ``config.augmentation`` (``{name, **options}``), or ``None``."""
+    fields = dict(config.get("augmentation") or {})
+    name = fields.pop("name", "")
+    return augment.get(name, **fields) if name else None
 
 
 def build_gan(config: ml_collections.ConfigDict) -> GAN:
@@ -131,6 +187,10 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN:
         latent_dim=config.latent_dim if config.conditioning != "image" else None,
         conditioning={"projection": "labels"}.get(config.conditioning, config.conditioning),
         penalties=tuple((name, float(weight)) for name, weight in config.penalties.items()),
+        regularizers=build_terms(config),
+        augmentation=build_augmentation(config),
+        packing=config.get("packing", 1),
+        unrolled_steps=config.get("unrolled_steps", 0),
         feature_matching_weight=config.feature_matching_weight,
         auxiliary_weight=config.auxiliary_weight,
         l1_weight=config.l1_weight,

@@ -30,7 +30,13 @@ def get_config() -> ml_collections.ConfigDict:
     c.num_classes = 10
     # Objective and schedule.
     c.loss = "non_saturating"
-    c.penalties = ml_collections.ConfigDict()
+    c.penalties = ml_collections.ConfigDict()  # name -> weight, on D
+    # Terms on either player (jaxgan.config.build_terms): name -> weight, or
+    # {weight, every, player, warmup_steps, regularizer, **options}.
+    c.regularizers = ml_collections.ConfigDict()
+    c.augmentation = ml_collections.ConfigDict({"name": ""})  # diffaugment, ada, instance_noise
+    c.packing = 1  # PacGAN's m
+    c.unrolled_steps = 0  # Unrolled GAN's k
     c.feature_matching_weight = 0.0
     c.auxiliary_weight = 1.0
     c.l1_weight = 0.0

@@ -1,0 +1,25 @@
+"""DCGAN on mnist_5k with improved consistency regularisation: bCR + zCR (Zhao et al. 2021).
+
+  python -m experiments.train --config experiments/configs/improved_consistency_mnist.py --workdir workdirs/icr
+
+bCR on real and generated images (lambda_real = lambda_fake = 10) and zCR
+(lambda_dis = 5 on D, lambda_gen = 0.5 on G, sigma_noise = 0.03), the paper's
+CIFAR-10 setting.
+"""
+
+from experiments.configs import dcgan_mnist
+
+
+def get_config():
+    c = dcgan_mnist.get_config()
+    c.regularizers = {
+        "balanced_consistency": 10.0,
+        "latent_consistency": {"weight": 5.0, "sigma": 0.03},
+        "latent_consistency_generator": {
+            "regularizer": "latent_consistency",
+            "player": "generator",
+            "weight": 0.5,
+            "sigma": 0.03,
+        },
+    }
+    return c

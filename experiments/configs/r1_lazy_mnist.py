@@ -1,0 +1,17 @@
+"""DCGAN on mnist_5k with lazy R1 (Mescheder et al. 2018; StyleGAN2's lazy form, Karras et al. 2020).
+
+  python -m experiments.train --config experiments/configs/r1_lazy_mnist.py --workdir workdirs/r1_lazy
+
+R1 with gamma = 10 (weight gamma / 2 = 5) computed every 16 steps with 16 times the
+weight, ramped up linearly over the first 500 steps. D has no BatchNorm (the
+penalty is per example).
+"""
+
+from experiments.configs import dcgan_mnist
+
+
+def get_config():
+    c = dcgan_mnist.get_config()
+    c.discriminator.normalization = "none"
+    c.regularizers = {"r1": {"weight": 5.0, "every": 16, "warmup_steps": 500}}
+    return c

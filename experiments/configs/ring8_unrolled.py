@@ -1,0 +1,16 @@
+"""ring8 with an unrolled GAN (Metz et al. 2017), 5 unrolling steps.
+
+  python -m experiments.train --config experiments/configs/ring8_unrolled.py --workdir workdirs/ring8_unrolled
+
+The ring8 toy setting (MLP pair, non-saturating loss, batch 512); G's loss is taken
+through 5 unrolled updates of D (its Adam optimiser included), differentiated
+through the unrolling, as in the paper's mixture-of-Gaussians experiment.
+"""
+
+from experiments.configs import base
+
+
+def get_config():
+    c = base.toy_config("ring8", dim=2)
+    c.unrolled_steps = 5
+    return c
