@@ -3,6 +3,7 @@
   python -m experiments.benchmark --model dcgan28 [--batch-size 64] [--devices N]
       [--strategy single|sharded|pmap] [--compare torch|single] [--json] [--repeats 5]
       [--steps 5] [--conv-implementation auto|xla|reformulated] [--compilation-cache DIR]
+      [--regularizer NAME:WEIGHT[:EVERY] ...] [--augmentation NAME] [--compare plain]
 
 Times the compiled train step after warm-up (``block_until_ready``): compile time and
 the first step separately, then steps/s and images/s (median and spread over
@@ -12,6 +13,11 @@ the same run. ``--compare torch`` times the same architecture, loss and optimise
 written in PyTorch (``experiments/benchmark_torch.py``, an optional dependency) in the
 same process and reports the ratio; ``--compare single`` does the same with the plain
 single-device jit step (the sharded and pmap strategies' overhead).
+``--regularizer r1:5:16`` adds a term (:func:`jaxgan.regularizers.names`; lazy with an
+interval) and ``--augmentation diffaugment|ada|instance_noise`` an augmentation
+(ADA at ``p = 0.5``, so it transforms); ``--compare plain`` times the same model
+without them in the same process (``ratio_vs_plain``). Use ``--steps`` a multiple of
+a lazy term's interval, so each timing averages over whole intervals.
 ``--compilation-cache DIR`` turns on JAX's persistent compilation cache there
 (:mod:`jaxgan.cache`): a second run reports the time to load the compiled step instead
 of compiling it (without it, ``compile_s`` is a cold compile).
@@ -29,6 +35,7 @@ Models (exact, so both sides compute the same thing):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -39,9 +46,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxgan import augment
 from jaxgan.cache import enable_compilation_cache
 from jaxgan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from jaxgan.models.convolution import IMPLEMENTATIONS
+from jaxgan.objectives import Term
 from jaxgan.parallel import STRATEGIES, Parallel
 from jaxgan.step import GAN
 
@@ -84,6 +93,30 @@ def build(model: str, conv_implementation: str = "auto") -> tuple[GAN, tuple[int
     raise ValueError(f"unknown benchmark model {model!r}; use one of {MODELS}")
 
 
+def parse_regularizer(text: str) -> Term:
+    """``NAME:WEIGHT[:EVERY]`` -> a discriminator term (``top_k``: the generator's)."""
+    parts = text.split(":")
+    if not 2 <= len(parts) <= 3:
+        raise ValueError(f"--regularizer {text!r}: use NAME:WEIGHT or NAME:WEIGHT:EVERY")
+    try:
+        weight, every = float(parts[1]), int(parts[2]) if len(parts) == 3 else 1
+    except ValueError:
+        raise ValueError(f"--regularizer {text!r}: WEIGHT is a number, EVERY an integer") from None
+    player = "generator" if parts[0] == "top_k" else "discriminator"
+    return Term(parts[0], weight=weight, every=every, player=player)
+
+
+def with_objective(gan: GAN, regularizers: tuple[str, ...], augmentation: str | None) -> GAN:
+    """``gan`` with the benchmark's extra terms and augmentation."""
+    terms = tuple(parse_regularizer(text) for text in regularizers)
+    options = {"initial_p": 0.5} if augmentation == "ada" else {}
+    return dataclasses.replace(
+        gan,
+        regularizers=gan.regularizers + terms,
+        augmentation=augment.get(augmentation, **options) if augmentation else None,
+    )
+
+
 def matmul_flops_per_s(size: int = 2048, repeats: int = 5) -> float:
     """This machine's float32 matmul rate (median of ``repeats``), measured now."""
     a = jnp.ones((size, size), jnp.float32)
@@ -102,8 +135,11 @@ def _count(tree) -> int:
 
 
 def benchmark_jax(model: str, *, batch_size: int, strategy: str | None, devices: int | None,
-                  repeats: int, steps: int, conv_implementation: str = "auto") -> dict:  # fmt: skip
+                  repeats: int, steps: int, conv_implementation: str = "auto",
+                  regularizers: tuple[str, ...] = (),
+                  augmentation: str | None = None) -> dict:  # fmt: skip
     gan, example_shape = build(model, conv_implementation)
+    gan = with_objective(gan, regularizers, augmentation)
     parallel = Parallel.create(strategy, devices)
     parallel.check_batch_size(batch_size)
     leading = (gan.n_critic,) if gan.n_critic > 1 else ()
@@ -151,6 +187,8 @@ def benchmark_jax(model: str, *, batch_size: int, strategy: str | None, devices:
         "device_kind": jax.devices()[0].device_kind,
         "batch_size": batch_size,
         "conv_implementation": conv_implementation,
+        "regularizers": list(regularizers),
+        "augmentation": augmentation,
         "compilation_cache": jax.config.jax_compilation_cache_dir or None,
         "steps_per_s": steps_per_s,
         "steps_per_s_spread": [min(rates), max(rates)],
@@ -173,9 +211,15 @@ def main(argv=None) -> int:
     parser.add_argument("--devices", type=int, default=None)
     parser.add_argument("--strategy", choices=STRATEGIES, default=None)
     parser.add_argument(
-        "--compare", choices=["torch", "single"], default=None,
-        help="also time PyTorch's step, or the plain single-device jit step, in this process",
+        "--compare", choices=["torch", "single", "plain"], default=None,
+        help="also time PyTorch's step, the plain single-device jit step, or the model "
+        "without --regularizer/--augmentation, in this process",
     )  # fmt: skip
+    parser.add_argument(
+        "--regularizer", action="append", default=[], metavar="NAME:WEIGHT[:EVERY]",
+        help="add a regularisation term (repeatable), e.g. r1:5:16 for lazy R1",
+    )  # fmt: skip
+    parser.add_argument("--augmentation", choices=augment.names(), default=None)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=5)
@@ -195,6 +239,7 @@ def main(argv=None) -> int:
         result = benchmark_jax(
             args.model, batch_size=batch_size, strategy=args.strategy, devices=args.devices,
             repeats=args.repeats, steps=args.steps, conv_implementation=args.conv_implementation,
+            regularizers=tuple(args.regularizer), augmentation=args.augmentation,
         )  # fmt: skip
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -207,6 +252,13 @@ def main(argv=None) -> int:
         )  # fmt: skip
         result["ratio_vs_single"] = result["images_per_s"] / single["images_per_s"]
         results.append(single)
+    if args.compare == "plain":
+        plain = benchmark_jax(
+            args.model, batch_size=batch_size, strategy=args.strategy, devices=args.devices,
+            repeats=args.repeats, steps=args.steps, conv_implementation=args.conv_implementation,
+        )  # fmt: skip
+        result["ratio_vs_plain"] = result["images_per_s"] / plain["images_per_s"]
+        results.append(plain)
     if args.compare == "torch":
         from experiments import benchmark_torch
 

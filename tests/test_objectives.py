@@ -257,3 +257,32 @@ def test_stateful_scheduled_lazy_terms_match_single_device(strategy):
         expected.regularizer_state,
     )
     assert int(expected.regularizer_state["historical_averaging"]["count"]) == 4
+
+
+# ----------------------------------------------------------------------------
+# Structure: reuse, not recompute.
+# ----------------------------------------------------------------------------
+
+
+def test_a_term_reading_the_outputs_adds_under_two_percent_flops_to_dcgan28():
+    import dataclasses
+
+    from experiments.benchmark import build
+
+    gan, shape = build("dcgan28")
+    batch = {"image": np.zeros((64, *shape), np.float32)}
+
+    def flops(**fields):
+        variant = dataclasses.replace(gan, **fields)
+        state = variant.init(jax.random.key(0), batch)
+        compiled = jax.jit(variant.train_step).lower(state, batch, KEY).compile()
+        return compiled.cost_analysis()["flops"]
+
+    def recomputed_lecam_like(context):  # what a regulariser without the context must do
+        return jnp.mean(jnp.square(context.discriminator(context.real)))
+
+    plain = flops()
+    reusing = flops(regularizers=(("lecam", 0.3),))
+    recomputing = flops(regularizers=((recomputed_lecam_like, 0.3),))
+    assert reusing / plain < 1.02, (reusing, plain)
+    assert recomputing / plain > 1.10, (recomputing, plain)  # the check above can fail
