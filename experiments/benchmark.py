@@ -50,7 +50,7 @@ from jaxgan import augment
 from jaxgan.cache import enable_compilation_cache
 from jaxgan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from jaxgan.models.convolution import IMPLEMENTATIONS
-from jaxgan.objectives import Term
+from jaxgan.objectives import parse_terms
 from jaxgan.parallel import STRATEGIES, Parallel
 from jaxgan.step import GAN
 
@@ -93,22 +93,9 @@ def build(model: str, conv_implementation: str = "auto") -> tuple[GAN, tuple[int
     raise ValueError(f"unknown benchmark model {model!r}; use one of {MODELS}")
 
 
-def parse_regularizer(text: str) -> Term:
-    """``NAME:WEIGHT[:EVERY]`` -> a discriminator term (``top_k``: the generator's)."""
-    parts = text.split(":")
-    if not 2 <= len(parts) <= 3:
-        raise ValueError(f"--regularizer {text!r}: use NAME:WEIGHT or NAME:WEIGHT:EVERY")
-    try:
-        weight, every = float(parts[1]), int(parts[2]) if len(parts) == 3 else 1
-    except ValueError:
-        raise ValueError(f"--regularizer {text!r}: WEIGHT is a number, EVERY an integer") from None
-    player = "generator" if parts[0] == "top_k" else "discriminator"
-    return Term(parts[0], weight=weight, every=every, player=player)
-
-
 def with_objective(gan: GAN, regularizers: tuple[str, ...], augmentation: str | None) -> GAN:
     """``gan`` with the benchmark's extra terms and augmentation."""
-    terms = tuple(parse_regularizer(text) for text in regularizers)
+    terms = parse_terms(",".join(regularizers))
     options = {"initial_p": 0.5} if augmentation == "ada" else {}
     return dataclasses.replace(
         gan,
@@ -134,10 +121,10 @@ def _count(tree) -> int:
     return int(sum(np.size(leaf) for leaf in jax.tree.leaves(tree)))
 
 
-def benchmark_jax(model: str, *, batch_size: int, strategy: str | None, devices: int | None,
-                  repeats: int, steps: int, conv_implementation: str = "auto",
-                  regularizers: tuple[str, ...] = (),
-                  augmentation: str | None = None) -> dict:  # fmt: skip
+def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: int | None,
+                conv_implementation: str = "auto", regularizers: tuple[str, ...] = (),
+                augmentation: str | None = None):  # fmt: skip
+    """Compiles and warms up one configuration: ``(time_steps(steps) -> steps/s, info)``."""
     gan, example_shape = build(model, conv_implementation)
     gan = with_objective(gan, regularizers, augmentation)
     parallel = Parallel.create(strategy, devices)
@@ -169,17 +156,16 @@ def benchmark_jax(model: str, *, batch_size: int, strategy: str | None, devices:
         placed, metrics = step(placed, batch, key)
         jax.block_until_ready(metrics)
         compile_s = first_step_s = time.perf_counter() - start
-    rates = []
-    for _ in range(repeats):
+    carried = {"state": placed}
+
+    def time_steps(steps: int) -> float:
         start = time.perf_counter()
         for _ in range(steps):
-            placed, metrics = step(placed, batch, key)
+            carried["state"], metrics = step(carried["state"], batch, key)
         jax.block_until_ready(metrics)
-        rates.append(steps / (time.perf_counter() - start))
-    steps_per_s = statistics.median(rates)
-    peak = matmul_flops_per_s()
-    achieved = flops * steps_per_s if flops else None
-    return {
+        return steps / (time.perf_counter() - start)
+
+    info = {
         "framework": "jax",
         "model": model,
         "strategy": parallel.strategy,
@@ -190,18 +176,49 @@ def benchmark_jax(model: str, *, batch_size: int, strategy: str | None, devices:
         "regularizers": list(regularizers),
         "augmentation": augmentation,
         "compilation_cache": jax.config.jax_compilation_cache_dir or None,
-        "steps_per_s": steps_per_s,
-        "steps_per_s_spread": [min(rates), max(rates)],
-        "images_per_s": steps_per_s * batch_size,
         "compile_s": compile_s,
         "first_step_s": first_step_s,
         "flops_per_step": flops,
-        "achieved_flops_per_s": achieved,
-        "matmul_flops_per_s": peak,
-        "fraction_of_matmul_peak": achieved / peak if achieved else None,
         "generator_params": _count(state.generator_params),
         "discriminator_params": _count(state.discriminator_params),
     }
+    return time_steps, info
+
+
+def benchmark_jax_interleaved(configurations: list[dict], *, model: str, repeats: int,
+                              steps: int) -> list[dict]:  # fmt: skip
+    """Times several configurations of ``model`` in turn within each repeat (A, B, A, B, ...).
+
+    Interleaving spreads the machine's drift over all of them, so their ratios are
+    fairer than those of back-to-back runs. ``configurations`` are keyword arguments
+    of :func:`prepare_jax`.
+    """
+    prepared = [prepare_jax(model, **options) for options in configurations]
+    rates: list[list[float]] = [[] for _ in prepared]
+    for _ in range(repeats):
+        for timings, (time_steps, _) in zip(rates, prepared, strict=True):
+            timings.append(time_steps(steps))
+    peak = matmul_flops_per_s()
+    results = []
+    for timings, (_, info) in zip(rates, prepared, strict=True):
+        steps_per_s = statistics.median(timings)
+        flops = info["flops_per_step"]
+        achieved = flops * steps_per_s if flops else None
+        results.append({
+            **info,
+            "steps_per_s": steps_per_s,
+            "steps_per_s_spread": [min(timings), max(timings)],
+            "images_per_s": steps_per_s * info["batch_size"],
+            "achieved_flops_per_s": achieved,
+            "matmul_flops_per_s": peak,
+            "fraction_of_matmul_peak": achieved / peak if achieved else None,
+        })  # fmt: skip
+    return results
+
+
+def benchmark_jax(model: str, *, repeats: int, steps: int, **options) -> dict:
+    """One configuration (keyword arguments of :func:`prepare_jax`), timed alone."""
+    return benchmark_jax_interleaved([options], model=model, repeats=repeats, steps=steps)[0]
 
 
 def main(argv=None) -> int:
@@ -233,32 +250,29 @@ def main(argv=None) -> int:
     )  # fmt: skip
     args = parser.parse_args(argv)
     batch_size = args.batch_size or DEFAULT_BATCH[args.model]
+    options = dict(
+        batch_size=batch_size, strategy=args.strategy, devices=args.devices,
+        conv_implementation=args.conv_implementation, regularizers=tuple(args.regularizer),
+        augmentation=args.augmentation,
+    )  # fmt: skip
+    # --compare single / plain: the baseline is timed interleaved with the step, in this run.
+    baseline = {
+        "single": {**options, "strategy": "single", "devices": 1},
+        "plain": {**options, "regularizers": (), "augmentation": None},
+    }.get(args.compare)
     try:
         if args.compilation_cache:
             enable_compilation_cache(args.compilation_cache)
-        result = benchmark_jax(
-            args.model, batch_size=batch_size, strategy=args.strategy, devices=args.devices,
-            repeats=args.repeats, steps=args.steps, conv_implementation=args.conv_implementation,
-            regularizers=tuple(args.regularizer), augmentation=args.augmentation,
+        results = benchmark_jax_interleaved(
+            [options] + ([baseline] if baseline else []),
+            model=args.model, repeats=args.repeats, steps=args.steps,
         )  # fmt: skip
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    results = [result]
-    if args.compare == "single":
-        single = benchmark_jax(
-            args.model, batch_size=batch_size, strategy="single", devices=1,
-            repeats=args.repeats, steps=args.steps, conv_implementation=args.conv_implementation,
-        )  # fmt: skip
-        result["ratio_vs_single"] = result["images_per_s"] / single["images_per_s"]
-        results.append(single)
-    if args.compare == "plain":
-        plain = benchmark_jax(
-            args.model, batch_size=batch_size, strategy=args.strategy, devices=args.devices,
-            repeats=args.repeats, steps=args.steps, conv_implementation=args.conv_implementation,
-        )  # fmt: skip
-        result["ratio_vs_plain"] = result["images_per_s"] / plain["images_per_s"]
-        results.append(plain)
+    result = results[0]
+    if baseline:
+        result[f"ratio_vs_{args.compare}"] = result["images_per_s"] / results[1]["images_per_s"]
     if args.compare == "torch":
         from experiments import benchmark_torch
 

@@ -26,14 +26,14 @@ from typing import Any
 import ml_collections
 import optax
 
-from jaxgan import augment, models, penalties, regularizers
+from jaxgan import augment, models, objectives, penalties, regularizers
 from jaxgan.models import (
     ACGANDiscriminator,
     ConditionalDiscriminator,
     ConditionalGenerator,
     ProjectionDiscriminator,
 )
-from jaxgan.objectives import Term
+from jaxgan.objectives import Term, parse_terms
 from jaxgan.step import GAN
 
 __all__ = [
@@ -65,6 +65,7 @@ MODEL_FIELDS = (
     "seed",
     "packing",  # the discriminator's input width
     "regularizers",  # their state is in the checkpoint
+    "add_regularizers",
     "augmentation",
 )
 TERM_FIELDS = ("weight", "every", "player", "warmup_steps", "regularizer")
@@ -133,9 +134,11 @@ def build_terms(config: ml_collections.ConfigDict) -> tuple[Term, ...]:
     Each entry is ``name: weight`` or ``name: {weight, every, player, warmup_steps,
     regularizer, **options}``: ``regularizer`` names the built-in
     (:func:`jaxgan.regularizers.names`; default: the entry's name), the other fields
-    are its options; ``warmup_steps`` ramps the weight linearly from 0.
+    are its options; ``warmup_steps`` ramps the weight linearly from 0. The string
+    ``config.add_regularizers`` (``"r1:5:16,lecam:0.3"``, :func:`parse_terms`) adds
+    terms from the command line to any config.
     """
-    terms = []
+    terms = list(parse_terms(config.get("add_regularizers") or ""))
     for name, entry in config.get("regularizers", {}).items():
         fields = dict(entry) if isinstance(entry, dict | ml_collections.ConfigDict) else {
             "weight": entry
@@ -156,7 +159,7 @@ def build_terms(config: ml_collections.ConfigDict) -> tuple[Term, ...]:
                 name=name,
             )
         )
-    return tuple(terms)
+    return objectives.resolve_terms(terms)
 
 
 def build_augmentation(config: ml_collections.ConfigDict):

@@ -46,6 +46,7 @@ __all__ = [
     "Term",
     "evaluate_term",
     "init_term",
+    "parse_terms",
     "resolve_loss",
     "resolve_terms",
     "schedule_value",
@@ -246,6 +247,32 @@ def resolve_terms(entries: Sequence[Any], *, player: str = "discriminator") -> t
             term = dataclasses.replace(term, name=f"{term.name}_{count}")
         terms.append(term)
     return tuple(terms)
+
+
+def parse_terms(text: str) -> tuple[Term, ...]:
+    """Terms from ``"NAME:WEIGHT[:EVERY[:PLAYER]],..."`` (a command line's form).
+
+    ``NAME`` is a built-in regulariser (:func:`jaxgan.regularizers.names`); ``PLAYER``
+    defaults to the discriminator, except for ``top_k`` (the generator's).
+    E.g. ``"r1:5:16,lecam:0.3"``: lazy R1 every 16 steps and LeCam.
+    """
+    terms = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        parts = entry.split(":")
+        if not 2 <= len(parts) <= 4:
+            raise ValueError(
+                f"regularizer {entry!r}: use NAME:WEIGHT[:EVERY[:PLAYER]], e.g. r1:5:16"
+            )
+        try:
+            weight, every = float(parts[1]), int(parts[2]) if len(parts) > 2 else 1
+        except ValueError:
+            raise ValueError(
+                f"regularizer {entry!r}: WEIGHT must be a number and EVERY an integer"
+            ) from None
+        default_player = "generator" if parts[0] == "top_k" else "discriminator"
+        player = parts[3] if len(parts) > 3 else default_player
+        terms.append(Term(parts[0], weight=weight, every=every, player=player))
+    return resolve_terms(terms)
 
 
 def resolve_loss(loss: Any) -> losses.LossFamily:

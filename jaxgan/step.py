@@ -26,7 +26,9 @@ Per-step keys are ``fold_in(key, state.step)``; every critic iteration and the
 generator update split their own keys from that, so no key is reused. Under ``pmap``
 the latents of the global batch are drawn on every device and each device takes its
 slice, so a pmapped step sees the same latents as the single-device step; the
-penalties' interpolation noise is drawn per device.
+terms' and augmentations' keys have the device index folded in, so their draws (the
+gradient penalty's interpolation noise, DiffAugment's shifts) are independent per
+device, not equal to the single-device step's.
 
 Objective
 ---------
@@ -93,6 +95,11 @@ def _mean_inexact(tree, axis_name):
         return jax.lax.pmean(x, axis_name) if jnp.issubdtype(x.dtype, jnp.inexact) else x
 
     return jax.tree.map(mean, tree)
+
+
+def _per_device(key: jax.Array, axis_name: str | None) -> jax.Array:
+    """``key`` with the ``pmap`` device index folded in (``key`` itself outside ``pmap``)."""
+    return key if axis_name is None else jax.random.fold_in(key, jax.lax.axis_index(axis_name))
 
 
 def _all_finite(*trees) -> jax.Array:
@@ -330,9 +337,14 @@ class GAN:
     # Losses.
     # ------------------------------------------------------------------
 
-    def _viewer(self, key, regularizer_state, step):
-        """``view(x, index)``: :meth:`discriminator_view` with the ``index``-th key from ``key``."""
+    def _viewer(self, key, regularizer_state, step, axis_name):
+        """``view(x, index)``: :meth:`discriminator_view` with the ``index``-th key from ``key``.
+
+        Under ``pmap`` the device index is folded in, so devices draw different
+        augmentations for their examples.
+        """
         augmentation_state = regularizer_state.get(AUGMENTATION_STATE)
+        key = _per_device(key, axis_name)
 
         def view(x, index):
             return self.discriminator_view(
@@ -344,9 +356,11 @@ class GAN:
 
         return view
 
-    def _apply_terms(self, player, total, metrics, regularizer_state, make_context, key):
+    def _apply_terms(self, player, total, metrics, regularizer_state, make_context, key,
+                     axis_name):  # fmt: skip
         """Adds ``player``'s terms to ``total``; returns (total, their new states)."""
         new_states = {}
+        key = _per_device(key, axis_name)  # decorrelates the devices' draws under pmap
         for index, term in self.player_terms(player):
             context = make_context(index, jax.random.fold_in(key, index))
             value, new_states[term.name], term_metrics = objectives.evaluate_term(
@@ -364,7 +378,8 @@ class GAN:
         """
         dropout_key, penalty_key = jax.random.split(key)
         step, regularizer_state = extras["step"], extras["regularizer_state"]
-        view = self._viewer(jax.random.fold_in(key, 2), regularizer_state, step)
+        axis_name = extras["axis_name"]
+        view = self._viewer(jax.random.fold_in(key, 2), regularizer_state, step, axis_name)
         real = batch["image"]
         real_out, new_collections = self.discriminate(
             params, collections, view(real, 0), batch, dropout_key
@@ -418,8 +433,9 @@ class GAN:
             )
 
         total, new_states = self._apply_terms(
-            "discriminator", total, metrics, regularizer_state, make_context, penalty_key
-        )
+            "discriminator", total, metrics, regularizer_state, make_context, penalty_key,
+            extras["axis_name"],
+        )  # fmt: skip
         metrics["discriminator_total_loss"] = total
         return total, (new_collections, metrics, new_states, real_out["outputs"])
 
@@ -450,13 +466,14 @@ class GAN:
         read ``params_g`` directly (``extras["generator"](params_g, z)``).
         """
         step, regularizer_state = extras["step"], extras["regularizer_state"]
-        view = self._viewer(jax.random.fold_in(key, 2), regularizer_state, step)
+        axis_name = extras["axis_name"]
+        view = self._viewer(jax.random.fold_in(key, 2), regularizer_state, step, axis_name)
         params_d_adversarial = params_d
         if self.unrolled_steps:
             params_d_adversarial = self._unrolled_discriminator(
                 params_d, collections_d, extras["discriminator_opt_state"], batch, fake,
-                self._viewer(jax.random.fold_in(key, 3), regularizer_state, step), key,
-                extras["axis_name"],
+                self._viewer(jax.random.fold_in(key, 3), regularizer_state, step, axis_name), key,
+                axis_name,
             )  # fmt: skip
         fake_out, new_collections = self.discriminate(
             params_d_adversarial, collections_d, view(fake, 1), batch, key
@@ -519,7 +536,7 @@ class GAN:
 
         total, new_states = self._apply_terms(
             "generator", total, metrics, regularizer_state, make_context,
-            jax.random.fold_in(key, 4),
+            jax.random.fold_in(key, 4), axis_name,
         )  # fmt: skip
         metrics["generator_total_loss"] = total
         return total, (new_collections, metrics, new_states)

@@ -22,6 +22,10 @@ def test_readme_python_examples_run(capsys):
         exec(compile(block, str(README), "exec"), namespace)
     printed = capsys.readouterr().out
     assert "critic loss" in printed and "D loss" in printed
+    # The custom loss family and the stateful regulariser ran through the step.
+    assert np.isfinite(float(printed.split("RpGAN D loss")[1].split()[0]))
+    anchor = printed.split("output average")[1].split()
+    assert anchor[2:4] == ["20", "steps"] and float(anchor[0]) != 0.0
     critic_loss = float(printed.split("critic loss")[1].split()[0])
     d_loss = float(printed.split("D loss")[1].split(",")[0])
     assert np.isfinite(critic_loss) and np.isfinite(d_loss)

@@ -34,6 +34,8 @@ def get_config() -> ml_collections.ConfigDict:
     # Terms on either player (jaxgan.config.build_terms): name -> weight, or
     # {weight, every, player, warmup_steps, regularizer, **options}.
     c.regularizers = ml_collections.ConfigDict()
+    # More terms from the command line: "NAME:WEIGHT[:EVERY[:PLAYER]],...", e.g. "r1:5:16".
+    c.add_regularizers = ""
     c.augmentation = ml_collections.ConfigDict({"name": ""})  # diffaugment, ada, instance_noise
     c.packing = 1  # PacGAN's m
     c.unrolled_steps = 0  # Unrolled GAN's k

@@ -44,6 +44,25 @@ def test_compare_single_times_the_plain_jit_step_in_the_same_run(capsys):
     )
 
 
+def test_compare_plain_times_the_model_without_its_terms_interleaved(capsys):
+    args = ["--model", "mlp_ring8", "--batch-size", "16", "--repeats", "2", "--steps", "2",
+            "--json", "--regularizer", "r1:5:2", "--regularizer", "lecam:0.3",
+            "--compare", "plain"]  # fmt: skip
+    assert benchmark.main(args) == 0
+    with_terms, plain = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert with_terms["regularizers"] == ["r1:5:2", "lecam:0.3"] and plain["regularizers"] == []
+    assert with_terms["ratio_vs_plain"] == pytest.approx(
+        with_terms["images_per_s"] / plain["images_per_s"]
+    )
+    # R1's second-order pass shows in XLA's count (both lax.cond branches are counted).
+    assert with_terms["flops_per_step"] > plain["flops_per_step"]
+
+
+def test_bad_regularizer_flag(capsys):
+    assert benchmark.main(["--model", "mlp_ring8", "--regularizer", "r1"]) == 2
+    assert "regularizer 'r1': use NAME:WEIGHT" in capsys.readouterr().err
+
+
 def test_compilation_cache_flag(capsys, tmp_path, restore_compilation_cache):
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     args = ["--model", "mlp_ring8", "--batch-size", "16", "--repeats", "1", "--steps", "1",

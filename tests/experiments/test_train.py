@@ -134,6 +134,11 @@ def test_regularizer_configs_build_the_terms():
     assert float(r1.weight(50)) == float(optax.linear_schedule(0.0, 5.0, 100)(50)) == 2.5
     assert (zcr.player, zcr.regularizer.sigma, zcr.weight) == ("generator", 0.1, 1.0)
     assert (lecam.name, lecam.weight) == ("lecam", 0.3)
+    config.add_regularizers = "dragan:2:4,top_k:1"
+    added = {term.name: term for term in build_terms(config)}
+    assert (added["dragan"].weight, added["dragan"].every) == (2.0, 4)
+    assert added["top_k"].player == "generator" and len(added) == 5
+    config.add_regularizers = ""
     for regularizers, message in [
         ({"r3": 1.0}, "unknown regularizer 'r3'; valid names are"),
         ({"lecam": {"weight": 1.0, "gamma": 2.0}}, "regularizer 'lecam': bad options"),
@@ -264,8 +269,11 @@ def assert_one_paragraph_error(result, pattern):
         (["--config.no_such_field=1"], "bad command line.*no_such_field"),
         (["--config.batch_size=lots"], "bad command line.*batch_size"),
         (["--config.loss=wgan"], "unknown loss family 'wgan'"),
+        (["--config.add_regularizers=r1"], "regularizer 'r1': use NAME:WEIGHT"),
+        (["--config.add_regularizers=r9:1"], "unknown regularizer 'r9'; valid names"),
+        (["--config.augmentation.name=mixup"], "unknown augmentation 'mixup'"),
     ],
-    ids=["unknown-field", "wrong-type", "unknown-loss"],
+    ids=["unknown-field", "wrong-type", "unknown-loss", "bad-term", "unknown-term", "bad-aug"],
 )
 def test_bad_config_values(tmp_path, args, pattern):
     result = run_cli("--workdir", str(tmp_path / "w"), *args)
