@@ -286,3 +286,42 @@ def test_a_term_reading_the_outputs_adds_under_two_percent_flops_to_dcgan28():
     recomputing = flops(regularizers=((recomputed_lecam_like, 0.3),))
     assert reusing / plain < 1.02, (reusing, plain)
     assert recomputing / plain > 1.10, (recomputing, plain)  # the check above can fail
+
+
+def test_augmentation_state_under_sharded_and_pmap():
+    from jaxgan import augment
+    from jaxgan.models import DCGANDiscriminator, DCGANGenerator
+    from jaxgan.step import GAN
+
+    gan = GAN(
+        DCGANGenerator(image_size=28, channels=1, ngf=4, latent_dim=4),
+        DCGANDiscriminator(image_size=28, channels=1, ndf=4, normalization="none"),
+        optax.adam(1e-3, b1=0.5),
+        optax.adam(1e-3, b1=0.5),
+        latent_dim=4,
+        augmentation=augment.ADA(speed_kimg=0.01, initial_p=0.5),
+        regularizers=(("r1", 1.0),),
+    )
+    rng = np.random.default_rng(0)
+    batches = [
+        {"image": rng.uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)} for _ in range(2)
+    ]
+    single = run(gan, "single", 1, batches)
+    sharded = run(gan, "sharded", 4, batches)
+    # The sharded step is the global computation: the same draws, the same p.
+    for name, value in flat_params(single).items():
+        np.testing.assert_allclose(flat_params(sharded)[name], value, rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(
+        sharded.regularizer_state["augmentation"]["p"], single.regularizer_state["augmentation"]["p"]
+    )
+    # pmap draws per device (the device index is folded into the key); p follows the
+    # global r_t, so every replica holds the same p: 0.5 moved twice by +-0.8, clipped.
+    pmapped = Parallel.create("pmap", 4)
+    state = pmapped.put_state(gan.init(jax.random.key(0), batches[0]))
+    step = pmapped.compile_step(gan)
+    key = pmapped.put_key(KEY)
+    for batch in batches:
+        state, _ = step(state, pmapped.put_batch(batch), key)
+    replicas = np.asarray(state.regularizer_state["augmentation"]["p"])
+    assert replicas.shape == (4,) and np.all(replicas == replicas[0])
+    assert np.min(np.abs(replicas[0] - np.array([0.0, 0.2, 0.8, 1.0]))) < 1e-6
