@@ -303,17 +303,15 @@ def test_augmentation_state_under_sharded_and_pmap():
         regularizers=(("r1", 1.0),),
     )
     rng = np.random.default_rng(0)
-    batches = [
-        {"image": rng.uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)} for _ in range(2)
-    ]
+    batches = [{"image": rng.uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)} for _ in range(2)]
     single = run(gan, "single", 1, batches)
     sharded = run(gan, "sharded", 4, batches)
     # The sharded step is the global computation: the same draws, the same p.
     for name, value in flat_params(single).items():
         np.testing.assert_allclose(flat_params(sharded)[name], value, rtol=2e-5, atol=2e-6)
-    np.testing.assert_allclose(
-        sharded.regularizer_state["augmentation"]["p"], single.regularizer_state["augmentation"]["p"]
-    )
+    p = {run: state.regularizer_state["augmentation"]["p"] for run, state in
+         (("single", single), ("sharded", sharded))}  # fmt: skip
+    np.testing.assert_allclose(p["sharded"], p["single"])
     # pmap draws per device (the device index is folded into the key); p follows the
     # global r_t, so every replica holds the same p: 0.5 moved twice by +-0.8, clipped.
     pmapped = Parallel.create("pmap", 4)
