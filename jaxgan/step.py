@@ -356,6 +356,43 @@ class GAN:
 
         return view
 
+    def _context_maker(self, player, params_d, collections_d, view, batch, dropout_key, extras,
+                       *, real, fake, real_out, fake_out, params, generator):  # fmt: skip
+        """``make_context(index, term_key)``: the context of ``player``'s ``index``-th term.
+
+        The term's discriminator function sees what D sees (``view``) with a key of its
+        own and drops the statistics it would update.
+        """
+
+        def make_context(index, term_key):
+            def discriminate(x):
+                out, _ = self.discriminate(
+                    params_d, collections_d, view(x, 2 + index), batch, dropout_key
+                )
+                return out
+
+            return Context(
+                player=player,
+                discriminator=lambda x: discriminate(x)["outputs"],
+                discriminate=discriminate,
+                real=real,
+                fake=fake,
+                real_outputs=real_out["outputs"] if real_out else None,
+                fake_outputs=fake_out["outputs"],
+                real_features=real_out.get("features") if real_out else None,
+                fake_features=fake_out.get("features"),
+                batch=batch,
+                latents=extras["latents"],
+                generator=generator,
+                params=params,
+                key=term_key,
+                step=extras["step"],
+                axis_name=extras["axis_name"],
+                loss=self.family,
+            )
+
+        return make_context
+
     def _apply_terms(self, player, total, metrics, regularizer_state, make_context, key,
                      axis_name):  # fmt: skip
         """Adds ``player``'s terms to ``total``; returns (total, their new states)."""
@@ -404,33 +441,11 @@ class GAN:
             total = total + self.auxiliary_weight * auxiliary
             metrics["discriminator_auxiliary_loss"] = auxiliary
 
-        def make_context(index, term_key):
-            def discriminate(x):
-                # Term passes read D's outputs; the statistics they would update are dropped.
-                out, _ = self.discriminate(
-                    params, collections, view(x, 2 + index), batch, dropout_key
-                )
-                return out
-
-            return Context(
-                player="discriminator",
-                discriminator=lambda x: discriminate(x)["outputs"],
-                discriminate=discriminate,
-                real=real,
-                fake=fake,
-                real_outputs=real_out["outputs"],
-                fake_outputs=fake_out["outputs"],
-                real_features=real_out.get("features"),
-                fake_features=fake_out.get("features"),
-                batch=batch,
-                latents=extras["latents"],
-                generator=extras["generator"],
-                params=params,
-                key=term_key,
-                step=step,
-                axis_name=extras["axis_name"],
-                loss=self.family,
-            )
+        make_context = self._context_maker(
+            "discriminator", params, collections, view, batch, dropout_key, extras,
+            real=real, fake=fake, real_out=real_out, fake_out=fake_out, params=params,
+            generator=extras["generator"],
+        )  # fmt: skip
 
         total, new_states = self._apply_terms(
             "discriminator", total, metrics, regularizer_state, make_context, penalty_key,
@@ -508,31 +523,12 @@ class GAN:
             total = total + self.l1_weight * l1
             metrics["l1"] = l1
 
-        def make_context(index, term_key):
-            def discriminate(x):
-                out, _ = self.discriminate(params_d, collections_d, view(x, 2 + index), batch, key)
-                return out
-
-            generator = extras["generator"]
-            return Context(
-                player="generator",
-                discriminator=lambda x: discriminate(x)["outputs"],
-                discriminate=discriminate,
-                real=batch["image"],
-                fake=fake,
-                real_outputs=real_out["outputs"] if real_out else None,
-                fake_outputs=fake_out["outputs"],
-                real_features=real_out.get("features") if real_out else None,
-                fake_features=fake_out.get("features"),
-                batch=batch,
-                latents=extras["latents"],
-                generator=None if generator is None else (lambda z: generator(params_g, z)),
-                params=params_g,
-                key=term_key,
-                step=step,
-                axis_name=extras["axis_name"],
-                loss=self.family,
-            )
+        generator = extras["generator"]
+        make_context = self._context_maker(
+            "generator", params_d, collections_d, view, batch, key, extras,
+            real=batch["image"], fake=fake, real_out=real_out, fake_out=fake_out, params=params_g,
+            generator=None if generator is None else (lambda z: generator(params_g, z)),
+        )  # fmt: skip
 
         total, new_states = self._apply_terms(
             "generator", total, metrics, regularizer_state, make_context,

@@ -3,12 +3,11 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 import pytest
 
 from jaxgan import augment
-from jaxgan.models import DCGANDiscriminator, DCGANGenerator
-from jaxgan.step import AUGMENTATION_STATE, GAN
+from jaxgan.step import AUGMENTATION_STATE
+from tests.toy_gans import tiny_dcgan
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(-1, 1, (5, 6, 7, 2)).astype(np.float32)
@@ -133,14 +132,8 @@ def test_flip_and_translate_is_a_flip_then_a_small_shift():
 
 @pytest.mark.parametrize("name", ["diffaugment", "ada"])
 def test_augmentation_through_the_step(name):
-    gan = GAN(
-        DCGANGenerator(image_size=28, channels=1, ngf=8, latent_dim=8),
-        DCGANDiscriminator(image_size=28, channels=1, ndf=8, normalization="none"),
-        optax.adam(1e-3, b1=0.5),
-        optax.adam(1e-3, b1=0.5),
-        latent_dim=8,
-        augmentation=augment.get(name, **({"speed_kimg": 0.1} if name == "ada" else {})),
-    )
+    options = {"speed_kimg": 0.1} if name == "ada" else {}
+    gan = tiny_dcgan(augmentation=augment.get(name, **options))
     batch = {"image": RNG.uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)}
     state = gan.init(jax.random.key(0), batch)
     step = jax.jit(gan.train_step)

@@ -17,7 +17,7 @@ from jaxgan.parallel import Parallel
 from jaxgan.regularizers import LeCam
 from jaxgan.training import train
 from tests.test_step import LR, constant_batches, critic_weights, linear_gan, linear_state
-from tests.toy_gans import flat_params, gaussian_batches, toy_gan
+from tests.toy_gans import flat_params, gaussian_batches, tiny_dcgan, toy_gan
 
 KEY = jax.random.key(7)
 REAL = [1.0, 3.0]
@@ -290,14 +290,9 @@ def test_a_term_reading_the_outputs_adds_under_two_percent_flops_to_dcgan28():
 
 def test_augmentation_state_under_sharded_and_pmap():
     from jaxgan import augment
-    from jaxgan.models import DCGANDiscriminator, DCGANGenerator
-    from jaxgan.step import GAN
 
-    gan = GAN(
-        DCGANGenerator(image_size=28, channels=1, ngf=4, latent_dim=4),
-        DCGANDiscriminator(image_size=28, channels=1, ndf=4, normalization="none"),
-        optax.adam(1e-3, b1=0.5),
-        optax.adam(1e-3, b1=0.5),
+    gan = tiny_dcgan(
+        width=4,
         latent_dim=4,
         augmentation=augment.ADA(speed_kimg=0.01, initial_p=0.5),
         regularizers=(("r1", 1.0),),

@@ -4,7 +4,7 @@ import jax
 import numpy as np
 import optax
 
-from jaxgan.models import MLPDiscriminator, MLPGenerator
+from jaxgan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from jaxgan.step import GAN
 
 DATA_MEAN = np.array([2.0, -1.0], np.float32)
@@ -19,6 +19,21 @@ def toy_gan(**overrides) -> GAN:
         generator_optimizer=optax.adam(1e-3, b1=0.5),
         discriminator_optimizer=optax.adam(1e-3, b1=0.5),
         latent_dim=2,
+    )
+    fields.update(overrides)
+    return GAN(**fields)
+
+
+def tiny_dcgan(width: int = 8, latent_dim: int = 8, **overrides) -> GAN:
+    """A narrow DCGAN-28 pair (D without BatchNorm) for tests that need images."""
+    fields = dict(
+        generator=DCGANGenerator(image_size=28, channels=1, ngf=width, latent_dim=latent_dim),
+        discriminator=DCGANDiscriminator(
+            image_size=28, channels=1, ndf=width, normalization="none"
+        ),
+        generator_optimizer=optax.adam(1e-3, b1=0.5),
+        discriminator_optimizer=optax.adam(1e-3, b1=0.5),
+        latent_dim=latent_dim,
     )
     fields.update(overrides)
     return GAN(**fields)
