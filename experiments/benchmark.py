@@ -12,7 +12,8 @@ the achieved FLOP/s and the fraction of this machine's float32 matmul rate, meas
 the same run. ``--compare torch`` times the same architecture, loss and optimiser
 written in PyTorch (``experiments/benchmark_torch.py``, an optional dependency) in the
 same process and reports the ratio; ``--compare single`` does the same with the plain
-single-device jit step (the sharded and pmap strategies' overhead).
+single-device jit step (the sharded and pmap strategies' overhead), and ``--compare
+pmap`` with the pmap step on the same devices.
 ``--regularizer r1:5:16`` adds a term (:func:`jaxgan.regularizers.names`; lazy with an
 interval) and ``--augmentation diffaugment|ada|instance_noise`` an augmentation
 (ADA at ``p = 0.5``, so it transforms); ``--compare plain`` times the same model
@@ -30,6 +31,9 @@ Models (exact, so both sides compute the same thing):
              n_critic = 5 (one step = 5 D + 1 G updates), Adam(1e-4, (0, 0.9)).
   dcgan64    the reference DCGAN-64 pair, non-saturating, Adam(2e-4, 0.5), batch 64.
   mlp_ring8  the toy MLP pair (2 x 128) on 2-D points, batch 512.
+  wgangp_resnet32  the WGAN-GP CIFAR-10 ResNet pair (width 128, no normalisation in D),
+             Wasserstein + gradient penalty (10), n_critic = 5, Adam(2e-4, (0, 0.9)),
+             batch 64 of 32x32x3 (no PyTorch twin).
 """
 
 from __future__ import annotations
@@ -48,14 +52,24 @@ import optax
 
 from jaxgan import augment
 from jaxgan.cache import enable_compilation_cache
-from jaxgan.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from jaxgan.models import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    ResNetDiscriminator,
+    ResNetGenerator,
+)
 from jaxgan.models.convolution import IMPLEMENTATIONS
 from jaxgan.objectives import parse_terms
 from jaxgan.parallel import STRATEGIES, Parallel
 from jaxgan.step import GAN
 
-MODELS = ("dcgan28", "wgangp28", "dcgan64", "mlp_ring8")
-DEFAULT_BATCH = {"dcgan28": 64, "wgangp28": 64, "dcgan64": 64, "mlp_ring8": 512}
+MODELS = ("dcgan28", "wgangp28", "dcgan64", "mlp_ring8", "wgangp_resnet32")
+TORCH_MODELS = ("dcgan28", "wgangp28", "dcgan64", "mlp_ring8")  # experiments/benchmark_torch.py
+DEFAULT_BATCH = {
+    "dcgan28": 64, "wgangp28": 64, "dcgan64": 64, "mlp_ring8": 512, "wgangp_resnet32": 64,
+}  # fmt: skip
 
 
 def build(model: str, conv_implementation: str = "auto") -> tuple[GAN, tuple[int, ...]]:
@@ -90,6 +104,14 @@ def build(model: str, conv_implementation: str = "auto") -> tuple[GAN, tuple[int
             adam(1e-3, 0.5, 0.999), adam(1e-3, 0.5, 0.999), latent_dim=2,
         )  # fmt: skip
         return gan, (2,)
+    if model == "wgangp_resnet32":
+        gan = GAN(
+            ResNetGenerator(channels=3, latent_dim=128, features=128),
+            ResNetDiscriminator(channels=3, features=128, normalization="none"),
+            adam(2e-4, 0.0, 0.9), adam(2e-4, 0.0, 0.9), loss="wasserstein", latent_dim=128,
+            penalties=(("gradient_penalty", 10.0),), n_critic=5,
+        )  # fmt: skip
+        return gan, (32, 32, 3)
     raise ValueError(f"unknown benchmark model {model!r}; use one of {MODELS}")
 
 
@@ -228,9 +250,9 @@ def main(argv=None) -> int:
     parser.add_argument("--devices", type=int, default=None)
     parser.add_argument("--strategy", choices=STRATEGIES, default=None)
     parser.add_argument(
-        "--compare", choices=["torch", "single", "plain"], default=None,
-        help="also time PyTorch's step, the plain single-device jit step, or the model "
-        "without --regularizer/--augmentation, in this process",
+        "--compare", choices=["torch", "single", "pmap", "plain"], default=None,
+        help="also time PyTorch's step, the plain single-device jit step, the pmap step on "
+        "the same devices, or the model without --regularizer/--augmentation, in this process",
     )  # fmt: skip
     parser.add_argument(
         "--regularizer", action="append", default=[], metavar="NAME:WEIGHT[:EVERY]",
@@ -250,6 +272,13 @@ def main(argv=None) -> int:
     )  # fmt: skip
     args = parser.parse_args(argv)
     batch_size = args.batch_size or DEFAULT_BATCH[args.model]
+    if args.compare == "torch" and args.model not in TORCH_MODELS:
+        print(
+            f"error: --compare torch: {args.model!r} has no PyTorch twin; use one of "
+            f"{TORCH_MODELS}",
+            file=sys.stderr,
+        )
+        return 2
     options = dict(
         batch_size=batch_size, strategy=args.strategy, devices=args.devices,
         conv_implementation=args.conv_implementation, regularizers=tuple(args.regularizer),
@@ -258,6 +287,7 @@ def main(argv=None) -> int:
     # --compare single / plain: the baseline is timed interleaved with the step, in this run.
     baseline = {
         "single": {**options, "strategy": "single", "devices": 1},
+        "pmap": {**options, "strategy": "pmap"},
         "plain": {**options, "regularizers": (), "augmentation": None},
     }.get(args.compare)
     try:

@@ -220,29 +220,49 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
     metrics: dict = {}
     last_log = (time.time(), start_step)
     step = start_step
+    pending = None  # (step, device metrics) dispatched but not yet fetched
+
+    def settle(settled_step: int, device_metrics) -> None:
+        """Fetches a step's metrics, applies the non-finite stop, logs."""
+        nonlocal metrics, last_log
+        metrics = {k: float(v) for k, v in fetch(device_metrics).items()}
+        check_finite(metrics, step=settled_step, max_consecutive_skips=config.max_consecutive_skips)
+        progress.update(1)
+        if settled_step % config.log_every == 0 or settled_step == config.num_steps:
+            now = time.time()
+            metrics["steps_per_s"] = (settled_step - last_log[1]) / max(now - last_log[0], 1e-9)
+            last_log = (now, settled_step)
+            writer.scalars(settled_step, metrics)
+            progress.set_postfix(
+                d=f"{metrics['discriminator_loss']:.3f}", g=f"{metrics['generator_loss']:.3f}"
+            )
+            if progress.disable and is_chief:
+                print(
+                    f"step {settled_step}/{config.num_steps}  {metrics['steps_per_s']:.2f} "
+                    f"steps/s  D {metrics['discriminator_loss']:.4f}  "
+                    f"G {metrics['generator_loss']:.4f}",
+                    flush=True,
+                )
+
     try:
         for step in range(start_step + 1, config.num_steps + 1):
             device_state, device_metrics = step_fn(device_state, next(batches), device_key)
-            metrics = {k: float(v) for k, v in fetch(device_metrics).items()}
-            check_finite(metrics, step=step, max_consecutive_skips=config.max_consecutive_skips)
-            progress.update(1)
-            if step % config.log_every == 0 or step == config.num_steps:
-                now = time.time()
-                metrics["steps_per_s"] = (step - last_log[1]) / max(now - last_log[0], 1e-9)
-                last_log = (now, step)
-                writer.scalars(step, metrics)
-                progress.set_postfix(
-                    d=f"{metrics['discriminator_loss']:.3f}", g=f"{metrics['generator_loss']:.3f}"
-                )
-                if progress.disable and is_chief:
-                    print(
-                        f"step {step}/{config.num_steps}  {metrics['steps_per_s']:.2f} steps/s  "
-                        f"D {metrics['discriminator_loss']:.4f}  G {metrics['generator_loss']:.4f}",
-                        flush=True,
-                    )
-            if (step % config.sample_every == 0 or step == config.num_steps) and is_chief:
+            # Step t's metrics are fetched (and the non-finite stop applied) once step t + 1
+            # is dispatched, so the host never holds the device idle waiting on them. A
+            # skipped step changes no state, so the state is never worse for the delay.
+            if pending is not None:
+                settle(*pending)
+            pending = (step, device_metrics)
+            sample = (step % config.sample_every == 0 or step == config.num_steps) and is_chief
+            save_now = (
+                checkpointer.should_save(step) or step == config.num_steps or stop["requested"]
+            )
+            if sample or save_now:
+                settle(*pending)
+                pending = None
+            if sample:
                 sampler.grid(device_state, step, path, writer)
-            if checkpointer.should_save(step) or step == config.num_steps or stop["requested"]:
+            if save_now:
                 save(step, metrics)
             if stop["requested"]:
                 checkpointer.wait()

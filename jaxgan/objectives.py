@@ -45,6 +45,7 @@ __all__ = [
     "Regularizer",
     "Term",
     "evaluate_term",
+    "fold_in_device",
     "init_term",
     "parse_terms",
     "resolve_loss",
@@ -315,6 +316,12 @@ def _positional_arity(fn: Callable) -> int:
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     required = [p for p in parameters if p.kind in kinds and p.default is inspect.Parameter.empty]
     return len(required)
+
+
+def fold_in_device(key: jax.Array, axis_name: str | None) -> jax.Array:
+    """Under ``pmap``, ``key`` with the device index folded in, so that devices draw
+    independently; ``key`` itself outside ``pmap``."""
+    return key if axis_name is None else jax.random.fold_in(key, jax.lax.axis_index(axis_name))
 
 
 def schedule_value(weight: float | Schedule, step: jax.Array) -> jax.Array:

@@ -13,6 +13,14 @@ Strategies (:data:`STRATEGIES`):
   unless their own ``axis_name`` is set to ``'batch'`` (BatchNorm synchronisation,
   cross-device minibatch discrimination).
 
+Which to pick: ``sharded`` (the default on several devices) for any model -- it is
+one ``jax.jit`` over the global batch, splits every per-example computation along the
+batch (the step lays out the latents it draws like the data), and inserts the
+collectives itself; ``pmap`` for code that needs explicit per-device control (its
+batch-coupled layers must name the axis to see the global batch); ``single`` on one
+device. Research code writing its own step under ``jax.shard_map``:
+:func:`shard_map_value_and_grad`.
+
 On several hosts, call :func:`initialize_distributed` first; then each process feeds
 :meth:`Parallel.put_batch` its own slice of the global batch (``global_batch_size /
 process_count`` examples) and JAX's multi-host runtime does the rest.
@@ -41,6 +49,7 @@ __all__ = [
     "fetch",
     "initialize_distributed",
     "replicate",
+    "shard_map_value_and_grad",
     "unreplicate",
 ]
 
@@ -76,6 +85,40 @@ def initialize_distributed(
         process_id=process_id,
         **kwargs,
     )
+
+
+def shard_map_value_and_grad(
+    loss_fn: Callable[..., jax.Array], axis_name: str, **kwargs
+) -> Callable[..., tuple[jax.Array, Any]]:
+    """``jax.value_and_grad`` of the global-batch mean of a per-device loss, in ``shard_map``.
+
+    Inside ``jax.shard_map``, the gradient of a replicated (axis-invariant) parameter
+    already comes out *summed* over the axis: the transpose of the implicit broadcast
+    of the parameter is a ``psum``. So ``jax.grad`` of each device's mean loss gives
+    ``N`` times the gradient of the global mean, and averaging those gradients again
+    (``pmean``, as in a ``pmap`` step) does not undo it -- a step written that way
+    silently trains with gradients ``N`` times too large (Adam hides it; SGD does not).
+    This differentiates ``pmean(loss_fn(...))`` instead: the loss and gradient are the
+    global batch's, the same on every device, and equal the single-device ones. Use it
+    with jaxgan's layers and penalties given ``axis_name`` (``MinibatchDiscrimination(
+    axis_name=...)``, BatchNorm's ``axis_name``, the penalties' ``axis_name``).
+
+    Args:
+      loss_fn: ``(params, *args) -> scalar``, this device's mean loss over its examples.
+      axis_name: the ``shard_map`` mesh axis the batch is split over.
+      **kwargs: passed to ``jax.value_and_grad`` (``argnums``, ``has_aux``).
+
+    Returns:
+      ``(params, *args) -> (global mean loss, its gradient)``.
+    """
+
+    def global_loss(*args):
+        out = loss_fn(*args)
+        if kwargs.get("has_aux"):
+            return jax.lax.pmean(out[0], axis_name), out[1]
+        return jax.lax.pmean(out, axis_name)
+
+    return jax.value_and_grad(global_loss, **kwargs)
 
 
 def fetch(tree: Any) -> Any:
@@ -262,6 +305,19 @@ class Parallel:
             return self._replicated(key)
         return jax.device_put(key, self.devices[0])
 
+    def shard_examples(self, x: jax.Array) -> jax.Array:
+        """``x`` (leading batch axis) constrained to the batch's sharding, inside ``jax.jit``.
+
+        The hint the sharded step gets for the per-example arrays it creates (the
+        latents): without it they would be replicated, and the generator and
+        everything after it computed in full on every device. Identity for the other
+        strategies.
+        """
+        if self.strategy != "sharded":
+            return x
+        spec = P("data", *([None] * (x.ndim - 1)))
+        return jax.lax.with_sharding_constraint(x, NamedSharding(self.mesh, spec))
+
     # ------------------------------------------------------------------
     # The compiled step.
     # ------------------------------------------------------------------
@@ -290,7 +346,7 @@ class Parallel:
             batch_axis = 1 if gan.n_critic > 1 else 0
             batch_sharding = NamedSharding(self.mesh, P(*([None] * batch_axis), "data"))
             return jax.jit(
-                gan.train_step,
+                functools.partial(gan.train_step, shard_examples=self.shard_examples),
                 in_shardings=(replicated, batch_sharding, replicated),
                 out_shardings=(replicated, replicated),
                 donate_argnums=(0,),

@@ -31,6 +31,7 @@ import optax
 
 __all__ = [
     "DiscriminatorFn",
+    "draw_for_global_batch",
     "gradient_penalty",
     "dragan_penalty",
     "r1_penalty",
@@ -78,10 +79,33 @@ def _norm_penalty(norms: jax.Array, target: float, one_sided: bool) -> jax.Array
     return jnp.mean(jnp.square(deviation))
 
 
-def _per_example_uniform(key: jax.Array, data: jax.Array) -> jax.Array:
+def draw_for_global_batch(
+    sampler: Callable[[jax.Array, tuple], jax.Array],
+    key: jax.Array,
+    shape: tuple,
+    *,
+    axis_name: str | None = None,
+) -> jax.Array:
+    """``sampler(key, shape)``, or under ``pmap`` this device's rows of the global draw.
+
+    With ``axis_name``, ``shape[0]`` is the per-device batch: the noise of the whole
+    global batch is drawn from the (replicated) key and each device takes its slice,
+    as the step does for latents, so a pmapped penalty draws what the single-device
+    one draws.
+    """
+    if axis_name is None:
+        return sampler(key, shape)
+    devices = jax.lax.psum(1, axis_name)
+    everything = sampler(key, (shape[0] * devices,) + tuple(shape[1:]))
+    start = jax.lax.axis_index(axis_name) * shape[0]
+    return jax.lax.dynamic_slice_in_dim(everything, start, shape[0])
+
+
+def _per_example_uniform(key: jax.Array, data: jax.Array, axis_name=None) -> jax.Array:
     """``U[0, 1]`` of shape ``(B, 1, ..., 1)``, broadcastable against ``data``."""
     shape = (data.shape[0],) + (1,) * (data.ndim - 1)
-    return jax.random.uniform(key, shape, dtype=data.dtype)
+    sampler = lambda k, s: jax.random.uniform(k, s, dtype=data.dtype)
+    return draw_for_global_batch(sampler, key, shape, axis_name=axis_name)
 
 
 def gradient_penalty(
@@ -92,6 +116,7 @@ def gradient_penalty(
     key: jax.Array,
     target: float = 1.0,
     one_sided: bool = False,
+    axis_name: str | None = None,
 ) -> jax.Array:
     """WGAN-GP gradient penalty on random interpolates of real and generated data.
 
@@ -108,6 +133,8 @@ def gradient_penalty(
       key: PRNG key for the interpolation coefficients.
       target: the gradient norm the penalty pulls towards (1 in the paper).
       one_sided: penalise only norms above ``target``.
+      axis_name: under ``pmap``, draw ``eps`` for the global batch and take this
+        device's slice (:func:`draw_for_global_batch`).
 
     Returns:
       A float32 scalar.
@@ -125,7 +152,7 @@ def gradient_penalty(
             "the gradient penalty interpolates between them, so they must have the same shape"
         )
     generated = generated.astype(real.dtype)
-    epsilon = _per_example_uniform(key, real)
+    epsilon = _per_example_uniform(key, real, axis_name)
     interpolates = epsilon * real + (1 - epsilon) * generated
     norms = _norms(_input_gradients(discriminator_fn, interpolates))
     return _norm_penalty(norms, target, one_sided)
@@ -138,6 +165,7 @@ def dragan_penalty(
     key: jax.Array,
     perturbation_scale: float = 0.5,
     target: float = 1.0,
+    axis_name: str | None = None,
 ) -> jax.Array:
     """DRAGAN gradient penalty around the real data.
 
@@ -152,6 +180,8 @@ def dragan_penalty(
       key: PRNG key for the perturbation and the interpolation.
       perturbation_scale: ``c`` above (0.5 in the reference code).
       target: the gradient norm the penalty pulls towards.
+      axis_name: under ``pmap``, draw the noise for the global batch and take this
+        device's slice, and take ``std`` over the global batch.
 
     Returns:
       A float32 scalar.
@@ -162,10 +192,15 @@ def dragan_penalty(
     real = jnp.asarray(real_data)
     _check_batched("real_data", real)
     noise_key, alpha_key = jax.random.split(key)
-    noise = jax.random.uniform(noise_key, real.shape, dtype=real.dtype)
+    sampler = lambda k, s: jax.random.uniform(k, s, dtype=real.dtype)
+    noise = draw_for_global_batch(sampler, noise_key, real.shape, axis_name=axis_name)
+    moments = (jnp.mean(real), jnp.mean(jnp.square(real)))
+    if axis_name is not None:
+        moments = jax.lax.pmean(moments, axis_name)
+    std = jnp.sqrt(jnp.maximum(moments[1] - jnp.square(moments[0]), 0.0))
     # The perturbation is a fixed offset: no gradient flows into the batch statistics.
-    perturbed = real + perturbation_scale * jax.lax.stop_gradient(jnp.std(real)) * noise
-    alpha = _per_example_uniform(alpha_key, real)
+    perturbed = real + perturbation_scale * jax.lax.stop_gradient(std) * noise
+    alpha = _per_example_uniform(alpha_key, real, axis_name)
     interpolates = real + alpha * (perturbed - real)
     norms = _norms(_input_gradients(discriminator_fn, interpolates))
     return _norm_penalty(norms, target, one_sided=False)

@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan import augment, penalties
-from jaxgan.objectives import Context, Regularizer
+from jaxgan.objectives import Context, Regularizer, fold_in_device
 
 __all__ = [
     "BalancedConsistency",
@@ -83,6 +83,7 @@ class GradientPenalty(Regularizer):
             key=context.key,
             target=self.target,
             one_sided=self.one_sided,
+            axis_name=context.axis_name,
         )
         return value, state, {}
 
@@ -101,6 +102,7 @@ class Dragan(Regularizer):
             context.real,
             key=context.key,
             perturbation_scale=self.perturbation_scale,
+            axis_name=context.axis_name,
         )
         return value, state, {}
 
@@ -257,7 +259,8 @@ class Consistency(Regularizer):
         )
 
     def apply(self, context, state):
-        return self._term(context, context.real, context.real_outputs, context.key), state, {}
+        key = fold_in_device(context.key, context.axis_name)
+        return self._term(context, context.real, context.real_outputs, key), state, {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -276,7 +279,7 @@ class BalancedConsistency(Consistency):
     name: str = "balanced_consistency"
 
     def apply(self, context, state):
-        real_key, fake_key = jax.random.split(context.key)
+        real_key, fake_key = jax.random.split(fold_in_device(context.key, context.axis_name))
         real = self._term(context, context.real, context.real_outputs, real_key)
         fake = self._term(context, context.fake, context.fake_outputs, fake_key)
         value = self.real_weight * real + self.fake_weight * fake
@@ -305,7 +308,9 @@ class LatentConsistency(Regularizer):
     def apply(self, context, state):
         if context.latents is None or context.generator is None:
             raise ValueError("latent_consistency needs a generator fed latents (not pix2pix)")
-        noise = self.sigma * jax.random.normal(context.key, context.latents.shape)
+        noise = self.sigma * penalties.draw_for_global_batch(
+            jax.random.normal, context.key, context.latents.shape, axis_name=context.axis_name
+        )
         perturbed = context.generator(context.latents + noise)
         if context.player == "discriminator":
             perturbed = jax.lax.stop_gradient(perturbed)

@@ -26,9 +26,11 @@ Per-step keys are ``fold_in(key, state.step)``; every critic iteration and the
 generator update split their own keys from that, so no key is reused. Under ``pmap``
 the latents of the global batch are drawn on every device and each device takes its
 slice, so a pmapped step sees the same latents as the single-device step; the
-terms' and augmentations' keys have the device index folded in, so their draws (the
-gradient penalty's interpolation noise, DiffAugment's shifts) are independent per
-device, not equal to the single-device step's.
+terms get the same key on every device and draw their per-example noise for the
+global batch and slice it (the gradient penalty's and DRAGAN's interpolation, zCR's
+latent noise: :func:`jaxgan.penalties.draw_for_global_batch`), so they equal the
+single-device step's; augmentations and CR's transforms fold in the device index
+instead (independent per device, not equal to the single-device draws).
 
 Objective
 ---------
@@ -58,6 +60,7 @@ stops a training loop after a configurable number of consecutive skips.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import flax.linen as nn
@@ -95,11 +98,6 @@ def _mean_inexact(tree, axis_name):
         return jax.lax.pmean(x, axis_name) if jnp.issubdtype(x.dtype, jnp.inexact) else x
 
     return jax.tree.map(mean, tree)
-
-
-def _per_device(key: jax.Array, axis_name: str | None) -> jax.Array:
-    """``key`` with the ``pmap`` device index folded in (``key`` itself outside ``pmap``)."""
-    return key if axis_name is None else jax.random.fold_in(key, jax.lax.axis_index(axis_name))
 
 
 def _all_finite(*trees) -> jax.Array:
@@ -248,18 +246,27 @@ class GAN:
     # ------------------------------------------------------------------
 
     def generator_inputs(
-        self, key: jax.Array, batch: Batch, *, axis_name: str | None = None
+        self,
+        key: jax.Array,
+        batch: Batch,
+        *,
+        axis_name: str | None = None,
+        shard_examples: Callable[[jax.Array], jax.Array] | None = None,
     ) -> tuple:
         """The generator's positional inputs for ``batch``.
 
         Latents come from ``key``; under ``axis_name`` the global batch's latents are
-        drawn and this device's slice is taken.
+        drawn and this device's slice is taken. ``shard_examples`` (from a sharded
+        strategy) lays them out along the batch like the data, so that the generator
+        and everything downstream of it is split over the devices.
         """
         if self.conditioning == "image":
             return (batch["condition"],)
         size = batch["image"].shape[0]
         if axis_name is None:
             z = jax.random.normal(key, (size, self.latent_dim))
+            if shard_examples is not None:
+                z = shard_examples(z)
         else:
             devices = jax.lax.psum(1, axis_name)
             z_all = jax.random.normal(key, (size * devices, self.latent_dim))
@@ -344,7 +351,7 @@ class GAN:
         augmentations for their examples.
         """
         augmentation_state = regularizer_state.get(AUGMENTATION_STATE)
-        key = _per_device(key, axis_name)
+        key = objectives.fold_in_device(key, axis_name)
 
         def view(x, index):
             return self.discriminator_view(
@@ -393,11 +400,10 @@ class GAN:
 
         return make_context
 
-    def _apply_terms(self, player, total, metrics, regularizer_state, make_context, key,
-                     axis_name):  # fmt: skip
+    def _apply_terms(self, player, total, metrics, regularizer_state, make_context, key):
         """Adds ``player``'s terms to ``total``; returns (total, their new states)."""
         new_states = {}
-        key = _per_device(key, axis_name)  # decorrelates the devices' draws under pmap
+        # The same key on every device: terms draw their noise for the global batch.
         for index, term in self.player_terms(player):
             context = make_context(index, jax.random.fold_in(key, index))
             value, new_states[term.name], term_metrics = objectives.evaluate_term(
@@ -448,9 +454,8 @@ class GAN:
         )  # fmt: skip
 
         total, new_states = self._apply_terms(
-            "discriminator", total, metrics, regularizer_state, make_context, penalty_key,
-            extras["axis_name"],
-        )  # fmt: skip
+            "discriminator", total, metrics, regularizer_state, make_context, penalty_key
+        )
         metrics["discriminator_total_loss"] = total
         return total, (new_collections, metrics, new_states, real_out["outputs"])
 
@@ -532,7 +537,7 @@ class GAN:
 
         total, new_states = self._apply_terms(
             "generator", total, metrics, regularizer_state, make_context,
-            jax.random.fold_in(key, 4), axis_name,
+            jax.random.fold_in(key, 4),
         )  # fmt: skip
         metrics["generator_total_loss"] = total
         return total, (new_collections, metrics, new_states)
@@ -598,6 +603,7 @@ class GAN:
         key: jax.Array,
         *,
         axis_name: str | None = None,
+        shard_examples: Callable[[jax.Array], jax.Array] | None = None,
     ) -> tuple[GANState, Metrics]:
         """One GAN train step: ``n_critic`` D updates and one G update.
 
@@ -608,6 +614,11 @@ class GAN:
           key: the run's PRNG key; the step folds in ``state.step``.
           axis_name: the ``pmap`` axis to average gradients, metrics and statistics
             over (``None`` for ``jit``, sharded or not).
+          shard_examples: under ``jax.jit`` over a mesh, a function that constrains an
+            array with a leading batch axis to the batch's sharding
+            (:meth:`jaxgan.parallel.Parallel.shard_examples`); the step applies it to
+            the per-example arrays it creates itself (the latents), so that every
+            per-example computation is split along the batch. ``None``: no hint.
 
         Returns:
           The new state and a flat dict of float32 scalar metrics.
@@ -635,7 +646,9 @@ class GAN:
 
         def generate(params_g, collections_g, batch, key):
             z_key, dropout_key = jax.random.split(key)
-            inputs = self.generator_inputs(z_key, batch, axis_name=axis_name)
+            inputs = self.generator_inputs(
+                z_key, batch, axis_name=axis_name, shard_examples=shard_examples
+            )
             fake, collections_g = self._apply(
                 self.generator, params_g, collections_g, *inputs, key=dropout_key
             )

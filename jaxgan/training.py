@@ -64,7 +64,9 @@ def train(
       parallel: the strategy (default: ``Parallel.create()``).
       max_consecutive_skips: stop with :class:`NonFiniteError` after this many
         non-finite steps in a row.
-      on_metrics: called with ``(step, host metrics)`` after every step.
+      on_metrics: called with ``(step, host metrics)`` after every step, one step
+        late: step t's metrics are fetched (and the non-finite stop applied) once step
+        t + 1 has been dispatched, so fetching them does not stall the device.
     """
     parallel = parallel or Parallel.create()
     step_fn = parallel.compile_step(gan)
@@ -74,10 +76,20 @@ def train(
     key = parallel.put_key(key)
     placed = DevicePrefetcher(batches, lambda b: parallel.put_batch(b, batch_axis=batch_axis))
     metrics: dict = {}
-    for step in range(start + 1, start + num_steps + 1):
-        state, metrics = step_fn(state, next(placed), key)
-        metrics = fetch(metrics)
-        check_finite(metrics, step=step, max_consecutive_skips=max_consecutive_skips)
+    pending = None
+
+    def settle(settled_step, device_metrics):
+        host = fetch(device_metrics)
+        check_finite(host, step=settled_step, max_consecutive_skips=max_consecutive_skips)
         if on_metrics is not None:
-            on_metrics(step, metrics)
+            on_metrics(settled_step, host)
+        return host
+
+    for step in range(start + 1, start + num_steps + 1):
+        state, device_metrics = step_fn(state, next(placed), key)
+        if pending is not None:
+            metrics = settle(*pending)
+        pending = (step, device_metrics)
+    if pending is not None:
+        metrics = settle(*pending)
     return parallel.get_state(state), metrics

@@ -394,3 +394,32 @@ def test_batch_errors():
     cgan = toy_gan(conditioning="labels")
     with pytest.raises(ValueError, match=r"needs \['image', 'label'\]"):
         cgan.train_step(state, {"image": np.zeros((4, 2), np.float32)}, KEY)
+
+
+def test_the_loop_dispatches_the_next_step_before_fetching_metrics(monkeypatch):
+    events = []
+    compile_step = Parallel.compile_step
+
+    def recording(self, gan):
+        step = compile_step(self, gan)
+
+        def dispatch(state, batch, key):
+            events.append(f"dispatch {len(events)}")
+            return step(state, batch, key)
+
+        return dispatch
+
+    monkeypatch.setattr(Parallel, "compile_step", recording)
+    gan = toy_gan()
+    batches = gaussian_batches(8, 4)
+    state = gan.init(KEY, batches[0])
+    events.clear()
+    seen = []
+    on_metrics = lambda step, metrics: (seen.append(step), events.append(f"metrics {step}"))
+    train(gan, state, batches, KEY, num_steps=4, parallel=Parallel.create("single"),
+          on_metrics=on_metrics)  # fmt: skip
+    kinds = [event.split()[0] for event in events]
+    # Every step's metrics are fetched after the following step has been dispatched.
+    assert kinds == ["dispatch", "dispatch", "metrics", "dispatch", "metrics", "dispatch",
+                     "metrics", "metrics"]  # fmt: skip
+    assert seen == [1, 2, 3, 4]

@@ -10,7 +10,11 @@
 The two batch-aware layers couple the examples of a batch. With ``axis_name`` set they couple
 the *global* batch: under ``jax.pmap`` or ``jax.shard_map`` with that axis name, each
 device gathers the others' activations, so the result on every example is the same as
-on one device holding the whole batch (the examples in device order).
+on one device holding the whole batch (the examples in device order). In a step written
+by hand under ``jax.shard_map``, differentiate the global-batch loss with
+:func:`jaxgan.parallel.shard_map_value_and_grad`: ``jax.grad`` of each device's mean
+loss gives gradients of replicated parameters already summed over the axis (N times
+too large).
 """
 
 from __future__ import annotations
@@ -207,7 +211,8 @@ class MinibatchDiscrimination(nn.Module):
       num_kernels: ``B`` in the paper, the number of similarity features added.
       kernel_dim: ``C`` in the paper, the size of each projection.
       axis_name: if set, ``j`` runs over the global batch across the devices of
-        this ``pmap`` / ``shard_map`` axis.
+        this ``pmap`` / ``shard_map`` axis (in a hand-written ``shard_map`` step,
+        differentiate with :func:`jaxgan.parallel.shard_map_value_and_grad`).
       kernel_init: initialiser of ``kernel`` (the reference code's N(0, 0.05)).
 
     References:
@@ -272,7 +277,8 @@ class MinibatchStdDev(nn.Module):
     Attributes:
       group_size: examples per group (4 in the paper).
       axis_name: if set, groups are formed over the global batch across the devices
-        of this ``pmap`` / ``shard_map`` axis.
+        of this ``pmap`` / ``shard_map`` axis (in a hand-written ``shard_map`` step,
+        differentiate with :func:`jaxgan.parallel.shard_map_value_and_grad`).
       epsilon: added to the variance before the square root.
 
     References:

@@ -58,6 +58,11 @@ def test_compare_plain_times_the_model_without_its_terms_interleaved(capsys):
     assert with_terms["flops_per_step"] > plain["flops_per_step"]
 
 
+def test_resnet_has_no_torch_twin(capsys):
+    assert benchmark.main(["--model", "wgangp_resnet32", "--compare", "torch"]) == 2
+    assert "'wgangp_resnet32' has no PyTorch twin" in capsys.readouterr().err
+
+
 def test_bad_regularizer_flag(capsys):
     assert benchmark.main(["--model", "mlp_ring8", "--regularizer", "r1"]) == 2
     assert "regularizer 'r1': use NAME:WEIGHT" in capsys.readouterr().err
@@ -134,7 +139,7 @@ def test_batch_not_divisible_by_devices(capsys):
     assert "batch_size=10 is not divisible by 4 devices" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("model", benchmark.MODELS)
+@pytest.mark.parametrize("model", benchmark.TORCH_MODELS)
 def test_torch_models_have_the_same_parameters(model):
     pytest.importorskip("torch", reason="the test extra installs torch (see setup.cfg)")
     from experiments import benchmark_torch
