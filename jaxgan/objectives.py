@@ -30,6 +30,7 @@ so replicas stay identical.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -307,8 +308,6 @@ def resolve_loss(loss: Any) -> losses.LossFamily:
 
 
 def _positional_arity(fn: Callable) -> int:
-    import inspect
-
     try:
         parameters = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
@@ -332,8 +331,6 @@ def schedule_value(weight: float | Schedule, step: jax.Array) -> jax.Array:
 
 def init_term(term: Term, key: jax.Array, batch: dict, *, params: PyTree) -> PyTree:
     """The term's initial state; ``params`` (its player's) go to an ``init`` that takes them."""
-    import inspect
-
     init = term.regularizer.init
     try:
         takes_params = "params" in inspect.signature(init).parameters
