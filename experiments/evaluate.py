@@ -27,6 +27,8 @@ import sys
 
 from absl import flags
 
+from experiments import cli
+
 PARZEN_SIGMAS = (0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
 
 
@@ -81,16 +83,19 @@ def inception_metrics(samples, real_images, *, weights=None) -> dict:
 
 
 def evaluate(
-    workdir: str, *, num_samples: int | None = None, seed: int = 0, weights: str | None = None
-) -> dict:
-    """Computes the metrics for the run in ``workdir`` and writes ``eval.json`` there."""
-    import numpy as np
+    workdir: str, *, num_samples: int | None = None, seed: int = 0, weights: str | None = None,
+    report=None,
+) -> dict:  # fmt: skip
+    """Computes the metrics for the run in ``workdir`` and writes ``eval.json`` there.
+
+    ``report``, if given, is called with a line as each phase starts (classifier
+    training, sampling, metrics) and for each warning the metrics raised, explained.
+    """
+    import warnings
 
     from experiments.sample import sample
-    from jaxgan import metrics
     from jaxgan.checkpoint import Checkpointer
-    from jaxgan.data import offline
-    from jaxgan.metrics.classifier import DigitClassifier, dataset_images
+    from jaxgan.metrics.classifier import DigitClassifier
 
     checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
     found = checkpointer.restore_config()
@@ -100,8 +105,40 @@ def evaluate(
     dataset = found[1]["dataset"]
     toy = dataset in ("ring8", "grid25", "gaussian_mixture_1d")
     count = num_samples or (2500 if toy else 10_000)
-    step, samples = sample(workdir, num_samples=count, seed=seed)
+    say = report or (lambda line: None)
+    classifier = None
+    if dataset in ("mnist_5k", "digits_8x8", "stacked_mnist"):
+        name = "mnist_5k" if dataset == "stacked_mnist" else dataset
+        classifier = DigitClassifier.load_or_train(name, report=say)
+    step, samples = sample(workdir, num_samples=count, seed=seed, report=say)
     result: dict = {"dataset": dataset, "step": step, "num_samples": count}
+    say("computing the metrics")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _metrics(result, dataset, samples, classifier, found[1], count, seed, weights)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        say(f"note: {_explain(message)}")
+    path = pathlib.Path(workdir) / "eval.json"
+    path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    return result
+
+
+def _explain(message: str) -> str:
+    if "singular" in message.lower():
+        return (
+            f"{message} -- a feature covariance is singular (e.g. a collapsed generator, or "
+            "fewer distinct samples than feature dimensions); the Frechet distance is still "
+            "computed, as pytorch-fid does, but read it with care."
+        )
+    return message
+
+
+def _metrics(result, dataset, samples, classifier, config, count, seed, weights) -> None:
+    import numpy as np
+
+    from jaxgan import metrics
+    from jaxgan.data import offline
+    from jaxgan.metrics.classifier import dataset_images
 
     if dataset in ("ring8", "grid25"):
         modes, sigma = (
@@ -119,7 +156,6 @@ def evaluate(
         result["parzen_sigma"] = sigma
         result["parzen_log_likelihood"] = metrics.parzen_log_likelihood(test, samples, sigma=sigma)
     elif dataset in ("mnist_5k", "digits_8x8"):
-        classifier = DigitClassifier.load_or_train(dataset)
         train, _ = dataset_images(dataset, "train")
         test, _ = dataset_images(dataset, "test")
         result["classifier_accuracy"] = classifier.accuracy
@@ -136,14 +172,12 @@ def evaluate(
             test.reshape(len(test), -1), flat, sigma=sigma
         )
     elif dataset == "stacked_mnist":
-        classifier = DigitClassifier.load_or_train("mnist_5k")
         channels = [classifier.logits(samples[..., c : c + 1]).argmax(axis=1) for c in range(3)]
         result.update(metrics.stacked_mnist_modes(np.stack(channels, axis=1)))
         result["classifier_accuracy"] = classifier.accuracy
     elif samples.ndim == 4:
         from jaxgan.data import make_pipeline
 
-        config = found[1]
         real = next(
             make_pipeline(
                 dataset, batch_size=count, split="train", seed=seed, num_epochs=1,
@@ -154,27 +188,23 @@ def evaluate(
         result.update(inception_metrics(samples, real, weights=weights))
     else:
         raise ValueError(f"no metric fits the dataset {dataset!r} with samples {samples.shape}")
-    path = pathlib.Path(workdir) / "eval.json"
-    path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    return result
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    if cli.wants_help(argv):
+        return cli.print_help(__doc__, define_flags())
     try:
-        values = define_flags()
-        values(list(sys.argv if argv is None else argv))
-        if not values.workdir:
-            raise ValueError("--workdir is required")
-    except Exception as error:
-        print(f"error: bad command line: {error}", file=sys.stderr)
-        return 2
-    try:
+        values = cli.parse(define_flags, argv)
+        cli.existing_run(values.workdir)
+        if values.num_samples is not None and values.num_samples < 2:
+            raise cli.UsageError(f"--num_samples={values.num_samples} must be >= 2")
         result = evaluate(
-            values.workdir, num_samples=values.num_samples, seed=values.seed, weights=values.weights
-        )
-    except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+            values.workdir, num_samples=values.num_samples, seed=values.seed,
+            weights=values.weights, report=lambda line: print(line, flush=True),
+        )  # fmt: skip
+    except (cli.UsageError, FileNotFoundError, ValueError) as error:
+        return cli.fail(str(error))
     for name, value in sorted(result.items()):
         print(f"{name:45s} {value}")
     print(f"wrote {values.workdir}/eval.json")

@@ -13,20 +13,30 @@ import sys
 
 from absl import flags
 
-FLAGS = flags.FlagValues()
-flags.DEFINE_string("workdir", None, "The run's directory.", flag_values=FLAGS)
-flags.DEFINE_integer("num_samples", 64, "How many samples.", flag_values=FLAGS)
-flags.DEFINE_integer("seed", 0, "Seed of the latents.", flag_values=FLAGS)
-flags.DEFINE_integer("step", None, "Checkpoint step (default: the latest).", flag_values=FLAGS)
-flags.DEFINE_bool(
-    "no_ema", False, "Use the raw generator parameters even with an EMA.", flag_values=FLAGS
-)
+from experiments import cli
+
+
+def define_flags() -> flags.FlagValues:
+    values = flags.FlagValues()
+    flags.DEFINE_string("workdir", None, "The run's directory.", flag_values=values)
+    flags.DEFINE_integer("num_samples", 64, "How many samples.", flag_values=values)
+    flags.DEFINE_integer("seed", 0, "Seed of the latents.", flag_values=values)
+    flags.DEFINE_integer("step", None, "Checkpoint step (default: the latest).", flag_values=values)
+    flags.DEFINE_bool(
+        "no_ema", False, "Use the raw generator parameters even with an EMA.", flag_values=values
+    )
+    return values
 
 
 def sample(
-    workdir: str, *, num_samples: int, seed: int = 0, step: int | None = None, ema: bool = True
-):
-    """Returns ``(step, samples)`` from the generator saved in ``workdir``."""
+    workdir: str, *, num_samples: int, seed: int = 0, step: int | None = None, ema: bool = True,
+    report=None,
+):  # fmt: skip
+    """Returns ``(step, samples)`` from the generator saved in ``workdir``.
+
+    ``report``, if given, is called with a line saying which step and which
+    parameters (EMA or raw) the samples come from.
+    """
     import jax
     import ml_collections
     import numpy as np
@@ -52,10 +62,20 @@ def sample(
     variables = jax.eval_shape(lambda: generator.init(jax.random.key(0), *inputs))
     params = variables["params"]
     like = {"variables": variables, "ema_params": params if config.ema_decay is not None else None}
+    steps = checkpointer.steps()
+    if step is not None and step not in steps:
+        raise ValueError(f"--step={step} is not a checkpoint of {workdir}; it has steps {steps}")
     step, restored = checkpointer.restore_generator(like, step)
     variables = dict(restored["variables"])
     if ema and restored["ema_params"] is not None:
         variables["params"] = restored["ema_params"]
+        which = "the EMA parameters"
+    elif restored["ema_params"] is None:
+        which = "the raw parameters (the run keeps no EMA)"
+    else:
+        which = "the raw parameters (EMA not used)"
+    if report:
+        report(f"generating {num_samples} samples from step {step} with {which}")
     samples = np.asarray(jax.jit(generator.apply)(variables, *inputs))
     checkpointer.close()
     return step, samples
@@ -66,21 +86,22 @@ def main(argv=None) -> int:
 
     from jaxgan import summaries
 
+    argv = list(sys.argv if argv is None else argv)
+    if cli.wants_help(argv):
+        return cli.print_help(__doc__, define_flags())
     try:
-        FLAGS(list(sys.argv if argv is None else argv))
-        if not FLAGS.workdir:
-            raise ValueError("--workdir is required")
-    except Exception as error:
-        print(f"error: bad command line: {error}", file=sys.stderr)
-        return 2
-    try:
+        FLAGS = cli.parse(define_flags, argv)
+        cli.existing_run(FLAGS.workdir)
+        if FLAGS.num_samples < 1:
+            raise cli.UsageError(f"--num_samples={FLAGS.num_samples} must be >= 1")
         step, samples = sample(
             FLAGS.workdir, num_samples=FLAGS.num_samples, seed=FLAGS.seed, step=FLAGS.step,
-            ema=not FLAGS.no_ema,
+            ema=not FLAGS.no_ema, report=print,
         )  # fmt: skip
+    except cli.UsageError as error:
+        return cli.fail(str(error))
     except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(str(error))
     out = pathlib.Path(FLAGS.workdir)
     np.savez(out / f"sample_step_{step}.npz", samples=samples)
     if samples.ndim == 4:

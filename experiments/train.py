@@ -21,6 +21,7 @@ The workdir receives ``checkpoints/``, ``tensorboard/``, ``metrics.jsonl``,
 
 from __future__ import annotations
 
+import json
 import pathlib
 import signal
 import sys
@@ -29,6 +30,8 @@ import time
 from absl import flags
 from absl import logging as absl_logging
 from ml_collections import config_flags
+
+from experiments import cli
 
 DEFAULT_CONFIG = str(pathlib.Path(__file__).resolve().parent / "configs" / "dcgan_mnist.py")
 
@@ -67,9 +70,7 @@ def define_flags() -> flags.FlagValues:
     return values
 
 
-class UsageError(Exception):
-    """A problem with what the user asked for: reported in one paragraph, no traceback."""
-
+UsageError = cli.UsageError
 
 # ----------------------------------------------------------------------------
 # Workdir and config checks.
@@ -108,8 +109,6 @@ def check_resumed_config(saved: dict, config, *, override: bool) -> None:
 
 
 def _normalise(value):
-    import json
-
     return json.loads(json.dumps(value, default=str, sort_keys=True))
 
 
@@ -118,11 +117,113 @@ def _normalise(value):
 # ----------------------------------------------------------------------------
 
 
-def run(config, workdir: str, *, override_config: bool = False) -> dict:
-    """Trains (or resumes) the run in ``workdir``; returns the summary written to summary.json."""
+class _Progress:
+    """Progress: a tqdm bar on a terminal, else a line per log with elapsed time and ETA.
+
+    Other messages go through :meth:`say` so that they do not tear the bar.
+    """
+
+    def __init__(self, total: int, initial: int, *, enabled: bool):
+        import tqdm
+
+        self.total, self.initial, self.enabled = total, initial, enabled
+        self.started = time.time()
+        self.bar = tqdm.tqdm(
+            total=total, initial=initial, disable=None if enabled else True,
+            dynamic_ncols=True, desc="train", unit="step",
+        )  # fmt: skip
+
+    def say(self, message: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar.disable:
+            print(message, flush=True)
+        else:
+            self.bar.write(message)
+
+    def update(self) -> None:
+        self.bar.update(1)
+
+    def log(self, step: int, metrics: dict) -> None:
+        losses = {k: v for k, v in metrics.items() if k in ("discriminator_loss", "generator_loss")}
+        if not self.bar.disable:
+            self.bar.set_postfix(
+                d=f"{losses.get('discriminator_loss', float('nan')):.3f}",
+                g=f"{losses.get('generator_loss', float('nan')):.3f}",
+            )
+            return
+        elapsed = time.time() - self.started
+        done = step - self.initial
+        eta = elapsed / done * (self.total - step) if done else float("nan")
+        self.say(
+            f"step {step}/{self.total} ({100 * step / self.total:.0f}%)  "
+            f"elapsed {_duration(elapsed)}  ETA {_duration(eta)}  "
+            f"{metrics.get('steps_per_s', float('nan')):.2f} steps/s  "
+            f"D {losses.get('discriminator_loss', float('nan')):.4f}  "
+            f"G {losses.get('generator_loss', float('nan')):.4f}"
+        )
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _duration(seconds: float) -> str:
+    if seconds != seconds:  # NaN: no estimate yet
+        return "?"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+class _Window:
+    """The mean of each metric over the steps since the last log row (non-finite skipped).
+
+    Its sums and counts are saved with each checkpoint, so a run resumed mid-window
+    logs the same means as one that never stopped.
+    """
+
+    def __init__(self, saved: dict | None = None):
+        saved = saved or {}
+        self.sums: dict[str, float] = dict(saved.get("sums", {}))
+        self.counts: dict[str, int] = dict(saved.get("counts", {}))
+
+    def add(self, metrics: dict) -> None:
+        import math
+
+        for name, value in metrics.items():
+            if math.isfinite(value):
+                self.sums[name] = self.sums.get(name, 0.0) + value
+                self.counts[name] = self.counts.get(name, 0) + 1
+
+    def means(self, latest: dict) -> dict:
+        """The window's means (a metric with no finite value keeps its latest value)."""
+        return {
+            name: self.sums[name] / self.counts[name] if self.counts.get(name) else value
+            for name, value in latest.items()
+        }
+
+    def reset(self) -> None:
+        self.sums, self.counts = {}, {}
+
+    def state(self) -> dict:
+        return {"sums": dict(self.sums), "counts": dict(self.counts)}
+
+
+def run(
+    config, workdir: str, *, override_config: bool = False, config_name: str | None = None,
+    verbose: bool = True,
+) -> dict:  # fmt: skip
+    """Trains (or resumes) the run in ``workdir``; returns the summary written to summary.json.
+
+    The config is checked first (:func:`jaxgan.validation.check_config`), then the
+    model, devices and data; nothing is written to disk until all of that passes.
+
+    Raises:
+      UsageError: listing every problem with the config, the workdir or the data.
+      NonFiniteError: when too many consecutive steps were non-finite.
+    """
     import jax
     import numpy as np
-    import tqdm
 
     from jaxgan import summaries
     from jaxgan.cache import enable_compilation_cache
@@ -131,18 +232,12 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
     from jaxgan.data import DevicePrefetcher, make_pipeline
     from jaxgan.parallel import Parallel, fetch
     from jaxgan.training import check_finite
+    from jaxgan.validation import check_config
 
     started = time.time()
-    path = prepare_workdir(workdir)
-    is_chief = jax.process_index() == 0
-    if config.compilation_cache_dir:
-        directory = config.compilation_cache_dir
-        try:
-            enable_compilation_cache(None if directory == "auto" else directory)
-        except ValueError as error:
-            raise UsageError(
-                f"--config.compilation_cache_dir={directory}: {error}, or '' to turn the cache off."
-            ) from None
+    problems = check_config(config)
+    if problems:
+        raise UsageError(_problems(problems))
 
     # --- Model, objective and devices. ---------------------------------------
     try:
@@ -153,7 +248,7 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
         raise UsageError(f"the config is not usable: {error}") from None
     batch_axis = 1 if gan.n_critic > 1 else 0
 
-    # --- Input pipeline. -----------------------------------------------------
+    # --- Input pipeline (offline datasets are prepared into data_dir once). --
     try:
         pipeline = make_pipeline(config.dataset, **pipeline_options(config))
     except (ValueError, FileNotFoundError) as error:
@@ -161,6 +256,19 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
     start_position = pipeline.get_state()
     sample_batch = next(pipeline)
     pipeline.set_state(start_position)
+
+    # --- Workdir: only now is anything written. ------------------------------
+    path = prepare_workdir(workdir)
+    is_chief = jax.process_index() == 0
+    say = print if verbose and is_chief else (lambda *args, **kwargs: None)
+    if config.compilation_cache_dir:
+        directory = config.compilation_cache_dir
+        try:
+            enable_compilation_cache(None if directory == "auto" else directory)
+        except ValueError as error:
+            raise UsageError(
+                f"--config.compilation_cache_dir={directory}: {error}, or '' to turn the cache off."
+            ) from None
 
     # --- State: fresh or restored. -------------------------------------------
     root_key = jax.random.key(config.seed)
@@ -175,35 +283,67 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
     )
     saved = checkpointer.restore_config()
     if saved is not None:
-        check_resumed_config(saved[1], config, override=override_config)
+        try:
+            check_resumed_config(saved[1], config, override=override_config)
+        except UsageError:
+            checkpointer.close()
+            raise
     restored = checkpointer.restore(like=state)
-    start_step = 0
+    if is_chief:
+        for moved in checkpointer.set_aside_unreadable(path / "checkpoints.unreadable"):
+            say(f"Moved the unreadable checkpoint step {moved.name.split('-')[0]} to {moved}")
+    start_step, run_record = 0, {}
     if restored is not None:
         state, key, start_step = restored["state"], restored["key"], restored["step"]
+        run_record = restored["run"]
         pipeline.set_state(restored["data"])
-        print(f"Resuming from step {start_step} in {path / 'checkpoints'}", flush=True)
+        if start_step >= config.num_steps:
+            checkpointer.close()
+            say(
+                f"{path}: already at step {start_step} of {config.num_steps}; nothing to do "
+                "(raise --config.num_steps to train further)."
+            )
+            previous = path / "summary.json"
+            summary = json.loads(previous.read_text()) if previous.exists() else {}
+            return {**summary, "final_step": start_step, "nothing_to_do": True}
 
     # --- Compile and place. --------------------------------------------------
+    devices = jax.devices()
+    say(
+        f"{'Resuming' if start_step else 'Training'} {config_name or config.model} in {path}"
+        + (f" from step {start_step}" if start_step else "")
+        + f": {config.dataset}, batch {config.batch_size}, {config.num_steps} steps; "
+        f"{len(devices)} x {devices[0].platform} device(s), strategy {parallel.strategy}"
+    )
     step_fn = parallel.compile_step(gan)
     device_state = parallel.put_state(state)
     device_key = parallel.put_key(key)
     sampler = _Sampler(gan, config, parallel, sample_batch)
-    writer = summaries.Writer(path, enabled=is_chief)
+    writer = summaries.Writer(path, enabled=is_chief, resume_step=start_step)
     (path / "samples").mkdir(exist_ok=True)
 
-    # --- Preemption: SIGTERM saves and exits. --------------------------------
-    stop = {"requested": False}
+    # --- Stops: SIGTERM (preemption) and SIGINT (Ctrl-C) save and exit; a second
+    # SIGINT aborts at once.
+    stop = {"signal": None}
 
-    def on_sigterm(signum, frame):
-        stop["requested"] = True
+    def on_signal(signum, frame):
+        if stop["signal"] == "SIGINT" and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop["signal"] = signal.Signals(signum).name
 
-    previous_handler = signal.signal(signal.SIGTERM, on_sigterm)
+    previous_handlers = {
+        signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)
+    }
 
     batches = DevicePrefetcher(
         pipeline, lambda batch: parallel.put_batch(batch, batch_axis=batch_axis), size=2
     )
+    segments = [dict(segment) for segment in run_record.get("segments", [])]
+    segments.append({"start_step": start_step, "end_step": start_step, "wall_time_s": 0.0})
+    window = _Window(run_record.get("window"))
 
     def save(step: int, metrics: dict | None = None) -> None:
+        segments[-1].update(end_step=step, wall_time_s=time.time() - started)
         checkpointer.save(
             step,
             parallel.get_state(device_state),
@@ -211,38 +351,32 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
             data_state=batches.position(),  # the prefetcher reads ahead of training
             config=config.to_dict(),
             metrics=metrics,
+            run={"segments": segments, "window": window.state()},
         )
+        progress.say(f"saved checkpoint step {step} in {path / 'checkpoints'}")
 
     # --- Train loop. ---------------------------------------------------------
-    progress = tqdm.tqdm(
-        total=config.num_steps, initial=start_step, disable=None, dynamic_ncols=True, desc="train"
-    )
+    progress = _Progress(config.num_steps, start_step, enabled=verbose and is_chief)
     metrics: dict = {}
     last_log = (time.time(), start_step)
     step = start_step
     pending = None  # (step, device metrics) dispatched but not yet fetched
 
     def settle(settled_step: int, device_metrics) -> None:
-        """Fetches a step's metrics, applies the non-finite stop, logs."""
+        """Fetches a step's metrics, applies the non-finite stop, logs the window's means."""
         nonlocal metrics, last_log
-        metrics = {k: float(v) for k, v in fetch(device_metrics).items()}
-        check_finite(metrics, step=settled_step, max_consecutive_skips=config.max_consecutive_skips)
-        progress.update(1)
+        latest = {k: float(v) for k, v in fetch(device_metrics).items()}
+        check_finite(latest, step=settled_step, max_consecutive_skips=config.max_consecutive_skips)
+        window.add(latest)
+        progress.update()
         if settled_step % config.log_every == 0 or settled_step == config.num_steps:
             now = time.time()
+            metrics = window.means(latest)
+            window.reset()
             metrics["steps_per_s"] = (settled_step - last_log[1]) / max(now - last_log[0], 1e-9)
             last_log = (now, settled_step)
             writer.scalars(settled_step, metrics)
-            progress.set_postfix(
-                d=f"{metrics['discriminator_loss']:.3f}", g=f"{metrics['generator_loss']:.3f}"
-            )
-            if progress.disable and is_chief:
-                print(
-                    f"step {settled_step}/{config.num_steps}  {metrics['steps_per_s']:.2f} "
-                    f"steps/s  D {metrics['discriminator_loss']:.4f}  "
-                    f"G {metrics['generator_loss']:.4f}",
-                    flush=True,
-                )
+            progress.log(settled_step, metrics)
 
     try:
         for step in range(start_step + 1, config.num_steps + 1):
@@ -255,7 +389,9 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
             pending = (step, device_metrics)
             sample = (step % config.sample_every == 0 or step == config.num_steps) and is_chief
             save_now = (
-                checkpointer.should_save(step) or step == config.num_steps or stop["requested"]
+                checkpointer.should_save(step)
+                or step == config.num_steps
+                or stop["signal"] is not None
             )
             if sample or save_now:
                 settle(*pending)
@@ -264,21 +400,30 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
                 sampler.grid(device_state, step, path, writer)
             if save_now:
                 save(step, metrics)
-            if stop["requested"]:
+            if stop["signal"] is not None:
                 checkpointer.wait()
-                print(f"SIGTERM: saved step {step} to {path / 'checkpoints'}; exiting.", flush=True)
-                return {"final_step": step, "preempted": True}
+                progress.close()
+                say(
+                    f"{stop['signal']}: saved step {step} to {path / 'checkpoints'}; exiting. "
+                    "Run the same command to continue.",
+                    flush=True,
+                )
+                writer.close()
+                return {"final_step": step, "preempted": True, "signal": stop["signal"]}
     finally:
         progress.close()
-        signal.signal(signal.SIGTERM, previous_handler)
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, handler)
         checkpointer.wait()
 
     # --- End of run: samples, plots, summary. --------------------------------
     final_state = parallel.get_state(device_state)
+    segments[-1].update(end_step=step, wall_time_s=time.time() - started)
     summary = {
         "final_step": step,
-        "metrics": {k: v for k, v in metrics.items()},
-        "wall_time_s": time.time() - started,
+        "metrics": metrics,  # the means over the last logging window
+        "wall_time_s": sum(segment["wall_time_s"] for segment in segments),
+        "segments": segments,
         "params_fingerprint": summaries.params_fingerprint(
             final_state.generator_params, final_state.discriminator_params
         ),
@@ -297,6 +442,25 @@ def run(config, workdir: str, *, override_config: bool = False) -> dict:
     writer.close()
     checkpointer.close()
     return summary
+
+
+def _problems(problems: list[str]) -> str:
+    if len(problems) == 1:
+        return f"the config is not usable: {problems[0]}."
+    return f"the config has {len(problems)} problems: " + "; ".join(problems) + "."
+
+
+def outputs(path: pathlib.Path) -> str:
+    """What a finished run left in ``path``, for the closing line."""
+    names = [
+        name
+        for name in ("summary.json", "samples.png", "points.png", "density.png", "losses.png",
+                     "samples.npz", "metrics.jsonl")
+        if (path / name).exists()
+    ]  # fmt: skip
+    if any((path / "samples").glob("step_*.png")):
+        names.append("samples/step_*.png")
+    return ", ".join(names + ["checkpoints/", "tensorboard/"])
 
 
 class _Sampler:
@@ -415,26 +579,69 @@ class _Sampler:
 # ----------------------------------------------------------------------------
 
 
-def _fail(message: str, code: int = 2) -> int:
-    print(f"error: {message}", file=sys.stderr, flush=True)
-    return code
+def _config_help(argv: list[str]) -> str:
+    """The fields of the config named in ``argv`` (or the default one), with their values."""
+    from jaxgan.validation import describe_fields
+
+    rest, _ = cli.config_overrides(argv)
+    try:
+        values = cli.parse(define_flags, [a for a in rest if a not in cli.HELP_FLAGS])
+        config, name = values.config, values["config"].config_filename
+    except cli.UsageError:
+        config, name = None, DEFAULT_CONFIG
+    if config is None:
+        return "Config fields: see experiments/configs/base.py."
+    return (
+        f"Config fields of {name} (override any with --config.FIELD=VALUE; "
+        f"experiments/configs/base.py documents them):\n{describe_fields(config)}"
+    )
+
+
+def parse_command_line(argv: list[str]):
+    """The parsed flags, after checking every ``--config.FIELD`` name and value at once.
+
+    Unknown fields (with suggestions), values that do not parse, and values out of
+    range (:func:`jaxgan.validation.check_config`) are all reported together.
+
+    Raises:
+      UsageError: listing every problem.
+    """
+    from jaxgan.validation import check_config, check_override_paths
+
+    rest, overrides = cli.config_overrides(argv)
+    base = cli.parse(define_flags, rest)  # the config file alone, and the other flags
+    problems = check_override_paths(base.config, [name for name, _ in overrides])
+    unknown = {problem.split("'")[1] for problem in problems}
+    usable = []
+    for name, args in overrides:  # each value on its own, to report every bad one
+        if name in unknown:
+            continue
+        try:
+            cli.parse(define_flags, rest + args)
+            usable.extend(args)
+        except cli.UsageError as error:
+            problems.append(str(error).removeprefix("bad command line: "))
+    values = cli.parse(define_flags, rest + usable)
+    problems += check_config(values.config)
+    if problems:
+        noun = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
+        raise UsageError(
+            f"the command line has {noun}: " + "; ".join(problems) + ". See --help for the "
+            "config's fields and experiments/configs/base.py for what each means."
+        )
+    return values
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    if cli.wants_help(argv):
+        return cli.print_help(__doc__, define_flags(), _config_help(argv))
     absl_logging.set_verbosity(absl_logging.ERROR)  # Orbax's per-save notices drown the progress
     try:
-        FLAGS = define_flags()
-        FLAGS(argv)
-        config = FLAGS.config
-    except Exception as error:  # absl and ml_collections report bad flags in many types
-        detail = str(error)
-        if isinstance(error, KeyError | AttributeError):
-            detail = f"unknown config field {detail.strip(chr(34))}"
-        return _fail(
-            f"bad command line: {detail}. The allowed --config.FIELD names are those of the "
-            "config file; experiments/configs/base.py lists every field with its type."
-        )
+        FLAGS = parse_command_line(argv)
+    except UsageError as error:
+        return cli.fail(str(error))
+    config = FLAGS.config
     from jaxgan.parallel import initialize_distributed
     from jaxgan.training import NonFiniteError
 
@@ -443,17 +650,31 @@ def main(argv: list[str] | None = None) -> int:
         try:
             initialize_distributed(*process_flags)
         except ValueError as error:
-            return _fail(f"cannot start the multi-host runtime: {error}")
+            return cli.fail(f"cannot start the multi-host runtime: {error}")
     config_name = pathlib.Path(FLAGS["config"].config_filename).stem
     workdir = FLAGS.workdir or str(pathlib.Path("workdirs") / config_name)
     try:
-        summary = run(config, workdir, override_config=FLAGS.override_config)
+        summary = run(
+            config, workdir, override_config=FLAGS.override_config, config_name=config_name
+        )
     except UsageError as error:
-        return _fail(str(error))
+        return cli.fail(str(error))
     except NonFiniteError as error:
-        return _fail(f"{error} The last good checkpoint in {workdir}/checkpoints is intact.", 3)
-    if not summary.get("preempted"):
-        print(f"Done: {workdir}/summary.json, samples in {workdir}/samples/", flush=True)
+        return cli.fail(f"{error} The last good checkpoint in {workdir}/checkpoints is intact.", 3)
+    except KeyboardInterrupt:
+        return cli.fail(
+            f"interrupted; nothing was saved since the last checkpoint in {workdir}/checkpoints "
+            "(if any), which is intact.",
+            130,
+        )
+    if summary.get("preempted"):
+        return 130 if summary.get("signal") == "SIGINT" else 0
+    if not summary.get("nothing_to_do"):
+        print(
+            f"Done in {_duration(summary['wall_time_s'])}: {workdir}/ holds "
+            f"{outputs(pathlib.Path(workdir))}.",
+            flush=True,
+        )
     return 0
 
 

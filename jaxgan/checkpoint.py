@@ -1,6 +1,6 @@
 """Orbax checkpoints of a whole run: state, key, data position, config, and the generator alone.
 
-Each checkpoint step holds five items:
+Each checkpoint step holds six items:
 
 - ``state``: the whole :class:`jaxgan.state.GANState` (both networks, their
   statistics, both optimiser states, the EMA);
@@ -8,12 +8,17 @@ Each checkpoint step holds five items:
   restore them without building optimisers;
 - ``key``: the run's PRNG key data;
 - ``data``: the input pipeline's position (JSON);
-- ``config``: the run's config (JSON).
+- ``config``: the run's config (JSON);
+- ``run``: the runner's bookkeeping (JSON: wall time per segment, the partial
+  logging window), so a resumed run's records continue exactly. Steps written
+  before this item existed restore without it.
 
 Orbax writes a step into a temporary directory and renames it only once complete, so
 a run killed during a save (even by SIGKILL) leaves no step that :meth:`restore`
 would read; if the newest complete step still fails to load, the next older one is
-used.
+used, and :meth:`set_aside_unreadable` moves the unreadable steps out of the way (into
+``checkpoints.unreadable/``, never deleted) so that new saves of those step numbers can
+be written.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from __future__ import annotations
 import json
 import logging
 import pathlib
+import sys
+import threading
+import time
 from typing import Any
 
 import jax
@@ -35,7 +43,62 @@ log = logging.getLogger(__name__)
 
 
 class Restored(dict):
-    """The items of a restored step: ``step``, ``state``, ``key``, ``data``, ``config``."""
+    """The items of a restored step: ``step``, ``state``, ``key``, ``data``, ``config``, ``run``."""
+
+
+class _QuietClosedLoopErrors:
+    """Drops the "Event loop is closed" tracebacks a failed restore leaves behind.
+
+    When one array of a damaged step fails to load, Orbax closes its event loop while
+    TensorStore still has reads of the other arrays in flight; each of those later
+    prints a ``RuntimeError: Event loop is closed`` traceback from a native thread
+    (dozens of lines, after the one-line warning that already said what happened).
+    For a minute after a failed restore, stderr writes that are fragments of exactly
+    that traceback are dropped; everything else passes through.
+    """
+
+    _FRAGMENTS = (
+        "Traceback (most recent call last):",
+        "asyncio/base_events.py",
+        "self._check_closed()",
+        "raise RuntimeError('Event loop is closed')",
+        "RuntimeError: Event loop is closed",
+        "RuntimeError",
+        "Event loop is closed",
+    )
+    _lock = threading.Lock()
+    _until = 0.0
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if time.monotonic() < type(self)._until and self._is_fragment(text):
+            return len(text)
+        return self._stream.write(text)
+
+    def _is_fragment(self, text: str) -> bool:
+        pieces = [piece.strip() for piece in text.splitlines()]
+        return all(
+            piece in ("", ":") or any(fragment in piece for fragment in self._FRAGMENTS)
+            for piece in pieces
+        )
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    @classmethod
+    def after_failed_restore(cls, seconds: float = 60.0) -> None:
+        with cls._lock:
+            if not isinstance(sys.stderr, cls):
+                sys.stderr = cls(sys.stderr)
+            cls._until = time.monotonic() + seconds
+
+
+def _first_line(error: Exception, limit: int = 200) -> str:
+    text = str(error).split("[tensorstore_spec", 1)[0].strip().splitlines()
+    text = text[0] if text else type(error).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _abstract(tree: Any) -> Any:
@@ -78,6 +141,7 @@ class Checkpointer:
             create=True,
         )
         self._manager = ocp.CheckpointManager(self.directory, options=options)
+        self.unreadable: list[int] = []  # steps that failed to load, newest first
 
     def should_save(self, step: int) -> bool:
         return step % self.save_every == 0
@@ -91,6 +155,7 @@ class Checkpointer:
         data_state: dict,
         config: dict,
         metrics: dict | None = None,
+        run: dict | None = None,
     ) -> None:
         """Starts saving step ``step`` (waits for the previous save to finish first)."""
         state = _host(state)
@@ -107,6 +172,7 @@ class Checkpointer:
                 key=ocp.args.ArraySave(np.asarray(jax.random.key_data(key))),
                 data=ocp.args.JsonSave(data_state),
                 config=ocp.args.JsonSave(json.loads(json.dumps(config, default=str))),
+                run=ocp.args.JsonSave(run or {}),
             ),
             metrics=metrics,
             force=True,
@@ -122,15 +188,45 @@ class Checkpointer:
         return sorted(self._manager.all_steps())
 
     def _restore_newest(self, **items) -> tuple[int, dict] | None:
-        """``(step, items)`` of the newest step whose ``items`` load; ``None`` if none does."""
+        """``(step, items)`` of the newest step whose ``items`` load; ``None`` if none does.
+
+        An optional ``run`` item is restored where the step has it.
+        """
+        self.unreadable = []
         for step in reversed(self.steps()):
+            step_items = dict(items)
+            if "run" in step_items and not (self.directory / str(step) / "run").exists():
+                del step_items["run"]
             try:
-                return step, self._manager.restore(step, args=ocp.args.Composite(**items))
+                return step, self._manager.restore(step, args=ocp.args.Composite(**step_items))
             except Exception as error:  # a damaged step: fall back to an older one
+                _QuietClosedLoopErrors.after_failed_restore()
+                self.unreadable.append(step)
                 log.warning(
-                    "checkpoint step %d is unreadable (%s); trying an older one", step, error
-                )
+                    "checkpoint step %d is unreadable (%s); trying an older one",
+                    step, _first_line(error),
+                )  # fmt: skip
         return None
+
+    def set_aside_unreadable(self, destination: str | pathlib.Path) -> list[pathlib.Path]:
+        """Moves the steps the last restore could not read into ``destination``.
+
+        They are kept (renamed, never deleted), so a run that resumes from an older
+        step can save those step numbers again. Returns the new paths.
+        """
+        moved = []
+        destination = pathlib.Path(destination)
+        for step in self.unreadable:
+            source = self.directory / str(step)
+            if not source.exists():
+                continue
+            destination.mkdir(parents=True, exist_ok=True)
+            target = destination / f"{step}-{time.strftime('%Y%m%d-%H%M%S')}"
+            source.rename(target)
+            moved.append(target)
+        self.unreadable = []
+        self._manager.reload()
+        return moved
 
     def restore_config(self) -> tuple[int, dict] | None:
         """``(step, config)`` of the newest complete step, or ``None`` without one."""
@@ -144,6 +240,7 @@ class Checkpointer:
             key=ocp.args.ArrayRestore(),
             data=ocp.args.JsonRestore(),
             config=ocp.args.JsonRestore(),
+            run=ocp.args.JsonRestore(),
         )
         if found is None:
             return None
@@ -154,6 +251,7 @@ class Checkpointer:
             key=jax.random.wrap_key_data(np.asarray(restored["key"])),
             data=restored["data"],
             config=restored["config"],
+            run=restored.get("run") or {},
         )
 
     def restore_generator(self, like: dict, step: int | None = None) -> tuple[int, dict]:

@@ -21,6 +21,7 @@ __all__ = [
     "plot_density_1d",
     "plot_losses",
     "plot_points_2d",
+    "read_log",
     "save_png",
     "write_json",
 ]
@@ -130,9 +131,19 @@ def plot_points_2d(data: np.ndarray, generated: np.ndarray, path) -> None:
 
 
 class Writer:
-    """TensorBoard scalars and images plus a ``metrics.jsonl`` log, on process 0 only."""
+    """TensorBoard scalars and images plus a ``metrics.jsonl`` log, on process 0 only.
 
-    def __init__(self, workdir: str | pathlib.Path, *, enabled: bool = True):
+    Args:
+      workdir: the run's directory.
+      enabled: write anything at all (process 0 of a multi-host run).
+      resume_step: the step the run continues from. The log keeps one consistent
+        history: rows of ``metrics.jsonl`` after this step (written by a segment whose
+        later checkpoints were lost) move to ``metrics.dropped.jsonl`` -- kept, not
+        deleted -- the rows up to it are loaded into :attr:`history`, and TensorBoard
+        purges its events after it.
+    """
+
+    def __init__(self, workdir: str | pathlib.Path, *, enabled: bool = True, resume_step: int = 0):
         self.enabled = enabled
         self.history: list[dict] = []
         self._jsonl = None
@@ -140,8 +151,13 @@ class Writer:
         if enabled:
             from tensorboardX import SummaryWriter
 
-            self._tensorboard = SummaryWriter(str(pathlib.Path(workdir) / "tensorboard"))
-            self._jsonl = open(pathlib.Path(workdir) / "metrics.jsonl", "a")  # noqa: SIM115
+            path = pathlib.Path(workdir) / "metrics.jsonl"
+            self.history = _truncate_log(path, resume_step)
+            self._tensorboard = SummaryWriter(
+                str(pathlib.Path(workdir) / "tensorboard"),
+                purge_step=resume_step + 1 if path.exists() else None,
+            )
+            self._jsonl = open(path, "a")  # noqa: SIM115
 
     def scalars(self, step: int, metrics: dict) -> None:
         record = {"step": step, **{k: float(v) for k, v in metrics.items()}}
@@ -161,3 +177,33 @@ class Writer:
         if self.enabled:
             self._tensorboard.close()
             self._jsonl.close()
+
+
+def read_log(path: str | pathlib.Path) -> list[dict]:
+    """The rows of a ``metrics.jsonl`` (a torn last line, from a killed run, is skipped)."""
+    rows = []
+    path = pathlib.Path(path)
+    if not path.exists():
+        return rows
+    for line in path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return rows
+
+
+def _truncate_log(path: pathlib.Path, step: int) -> list[dict]:
+    """Keeps the rows up to ``step`` in ``path``; later ones go to ``*.dropped.jsonl``."""
+    rows = read_log(path)
+    kept = [row for row in rows if row.get("step", 0) <= step]
+    if len(kept) == len(rows) and (not path.exists() or path.read_text().endswith("\n")):
+        return kept
+    dropped = [row for row in rows if row.get("step", 0) > step]
+    if dropped:
+        with open(path.with_name("metrics.dropped.jsonl"), "a") as file:
+            file.writelines(json.dumps(row) + "\n" for row in dropped)
+    temporary = path.with_suffix(".jsonl.tmp")
+    temporary.write_text("".join(json.dumps(row) + "\n" for row in kept))
+    temporary.replace(path)
+    return kept

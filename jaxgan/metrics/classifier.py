@@ -123,9 +123,13 @@ class DigitClassifier:
     @classmethod
     def load_or_train(
         cls, dataset: str = "mnist_5k", *, directory: str | pathlib.Path | None = None,
-        epochs: int = 12, seed: int = 0,
+        epochs: int = 12, seed: int = 0, report=None,
     ) -> DigitClassifier:  # fmt: skip
-        """The cached classifier for ``dataset``, training and caching it first if needed."""
+        """The cached classifier for ``dataset``, training and caching it first if needed.
+
+        ``report``, if given, is called with a line of text before training and after
+        each epoch (training takes a few minutes on 2 CPU cores, once per cache).
+        """
         sample = dataset_images(dataset, "test")[0][:1]
         directory = pathlib.Path(directory) if directory else cache_dir()
         path = directory / f"classifier-{dataset}-v{_VERSION}.msgpack"
@@ -135,7 +139,9 @@ class DigitClassifier:
             payload = flax.serialization.msgpack_restore(path.read_bytes())
             params = flax.serialization.from_state_dict(like, payload["params"])
             return cls(dataset, params, float(payload["accuracy"]))
-        classifier = cls._train(dataset, module, like, epochs=epochs, seed=seed)
+        if report:
+            report(f"training the {dataset} digit classifier ({epochs} epochs; cached in {path})")
+        classifier = cls._train(dataset, module, like, epochs=epochs, seed=seed, report=report)
         directory.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         temporary.write_bytes(
@@ -153,7 +159,7 @@ class DigitClassifier:
         return classifier
 
     @classmethod
-    def _train(cls, dataset, module, params, *, epochs, seed) -> DigitClassifier:
+    def _train(cls, dataset, module, params, *, epochs, seed, report=None) -> DigitClassifier:
         images, labels = dataset_images(dataset, "train")
         labels = labels.astype(np.int32)
         optimizer = optax.adam(1e-3)
@@ -178,12 +184,14 @@ class DigitClassifier:
         rng = np.random.default_rng(seed)
         key = jax.random.key(seed)
         batch = 64
-        for _ in range(epochs):
+        for epoch in range(epochs):
             order = rng.permutation(len(labels))
             for i in range(0, len(order) - batch + 1, batch):
                 index = order[i : i + batch]
                 key, sub = jax.random.split(key)
                 params, opt_state = step(params, opt_state, images[index], labels[index], sub)
+            if report:
+                report(f"  classifier epoch {epoch + 1}/{epochs}")
         classifier = cls(dataset, params, 0.0)
         test_images, test_labels = dataset_images(dataset, "test")
         predictions = classifier.logits(test_images).argmax(axis=1)

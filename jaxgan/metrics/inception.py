@@ -238,20 +238,76 @@ _STORAGE_DTYPES = {
 }
 
 
+class _Storage(np.ndarray):
+    """A storage read from the archive (a marker type: only these may back a tensor)."""
+
+
+def _bad(reason: str) -> ValueError:
+    return ValueError(f"not a valid PyTorch state dict: {reason}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _rebuild_tensor(storage, offset, size, stride, *args):
-    itemsize = storage.dtype.itemsize
+    """``torch._utils._rebuild_tensor_v2``, with every index checked against the storage.
+
+    The offset, sizes and strides come from the file: a crafted file could otherwise
+    make ``as_strided`` read memory outside the storage's buffer.
+    """
+    if not isinstance(storage, _Storage):
+        raise _bad(f"a tensor is backed by {type(storage).__name__}, not a storage record")
+    size, stride = tuple(size), tuple(stride)
+    if not _is_int(offset) or offset < 0:
+        raise _bad(f"tensor storage offset {offset!r} is not a non-negative integer")
+    if len(size) != len(stride):
+        raise _bad(f"tensor size {size} and stride {stride} have different lengths")
+    if not all(_is_int(n) and n >= 0 for n in size + stride):
+        raise _bad(f"tensor size {size} / stride {stride} are not non-negative integers")
+    if 0 in size:
+        return np.zeros(size, storage.dtype)
+    last = offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True))
+    if last >= len(storage):
+        raise _bad(
+            f"tensor of size {size}, stride {stride} at offset {offset} reaches element {last} "
+            f"of a storage of {len(storage)} elements"
+        )
+    view = np.asarray(storage)
     if not size:
-        return storage[offset].copy()
+        return view[offset : offset + 1].reshape(()).copy()
+    itemsize = view.dtype.itemsize
     return np.lib.stride_tricks.as_strided(
-        storage[offset:], shape=tuple(size), strides=tuple(s * itemsize for s in stride)
+        view[offset:], shape=size, strides=tuple(s * itemsize for s in stride)
     ).copy()
 
 
 def read_torch_state_dict(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Reads a ``torch.save``-d state dict (zip format) into NumPy arrays, without PyTorch."""
+    """Reads a ``torch.save``-d state dict (zip format) into NumPy arrays, without PyTorch.
+
+    Only plain tensors of the storage types in ``_STORAGE_DTYPES`` in (ordered) dicts
+    are accepted; every tensor's offset, sizes and strides are checked against its
+    storage, and each storage's length against its declared element count.
+
+    Raises:
+      ValueError: naming the file and what is wrong with it, for anything else.
+    """
+    try:
+        return _read_torch_state_dict(path)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+    except (zipfile.BadZipFile, pickle.UnpicklingError, EOFError, KeyError, TypeError,
+            AttributeError, IndexError, StopIteration) as error:  # fmt: skip
+        raise ValueError(f"{path}: not a valid PyTorch state dict ({error!r})") from None
+
+
+def _read_torch_state_dict(path) -> dict[str, np.ndarray]:
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
-        pickle_name = next(n for n in names if n.endswith("data.pkl"))
+        pickles = [n for n in names if n.endswith("data.pkl")]
+        if not pickles:
+            raise _bad("the archive has no data.pkl")
+        pickle_name = pickles[0]
         prefix = pickle_name[: -len("data.pkl")]
 
         class Unpickler(pickle.Unpickler):
@@ -264,17 +320,38 @@ def read_torch_state_dict(path: str | os.PathLike) -> dict[str, np.ndarray]:
                     return name
                 if module == "collections" and name == "OrderedDict":
                     return collections.OrderedDict
-                raise pickle.UnpicklingError(f"unexpected object {module}.{name} in {path}")
+                raise pickle.UnpicklingError(f"unexpected object {module}.{name}")
 
             def persistent_load(self, pid):
-                _, storage_type, key, _location, _numel = pid
-                dtype = _STORAGE_DTYPES[
-                    storage_type if isinstance(storage_type, str) else storage_type.__name__
-                ]
-                return np.frombuffer(archive.read(f"{prefix}data/{key}"), dtype=dtype)
+                if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+                    raise _bad(f"unexpected persistent id {pid!r}")
+                _, storage_type, key, _location, numel = pid
+                type_name = storage_type if isinstance(storage_type, str) else None
+                if type_name not in _STORAGE_DTYPES:
+                    raise _bad(f"unsupported storage type {storage_type!r}")
+                member = f"{prefix}data/{key}"
+                if not isinstance(key, str) or member not in names:
+                    raise _bad(f"storage {key!r} is missing from the archive")
+                dtype = np.dtype(_STORAGE_DTYPES[type_name])
+                data = archive.read(member)
+                if len(data) % dtype.itemsize or not _is_int(numel) or numel < 0:
+                    raise _bad(f"storage {key!r} has {len(data)} bytes, not whole {dtype} items")
+                if len(data) // dtype.itemsize < numel:
+                    raise _bad(
+                        f"storage {key!r} declares {numel} elements but holds "
+                        f"{len(data) // dtype.itemsize}"
+                    )
+                return np.frombuffer(data, dtype=dtype).view(_Storage)
 
         state = Unpickler(archive.open(pickle_name)).load()
-    return {key: np.asarray(value) for key, value in state.items()}
+    if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+        raise _bad(f"the pickle holds a {type(state).__name__}, not a dict of named tensors")
+    arrays = {}
+    for key, value in state.items():
+        if not isinstance(value, np.ndarray):
+            raise _bad(f"entry {key!r} is a {type(value).__name__}, not a tensor")
+        arrays[key] = np.array(value, copy=True).view(np.ndarray)
+    return arrays
 
 
 def _to_flax(state: dict[str, np.ndarray]) -> dict:

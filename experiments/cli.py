@@ -1,0 +1,124 @@
+"""What the absl-flag entry points (train, evaluate, sample) share: help, errors, parsing.
+
+Every problem with what the user typed is reported as one ``error: ...`` line on
+stderr (exit status 2), never a traceback; ``--help`` prints the module's docstring
+and its flags (exit status 0).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
+from absl import flags
+
+HELP_FLAGS = ("--help", "-h", "--helpfull", "-help")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: reported in one line, no traceback."""
+
+
+def wants_help(argv: list[str]) -> bool:
+    return any(arg in HELP_FLAGS for arg in argv[1:])
+
+
+def print_help(doc: str, values: flags.FlagValues, extra: str = "") -> int:
+    """Prints ``doc``, the flags of ``values`` and ``extra``; returns exit status 0."""
+    print(doc.strip() + "\n")
+    print("Flags:")
+    for flag in sorted(values._flags().values(), key=lambda f: f.name):  # noqa: SLF001
+        if flag.name in ("config",) or flag.name.startswith("config."):
+            continue
+        default = "" if flag.default is None else f" (default: {flag.default!r})"
+        print(f"  --{flag.name}: {flag.help}{default}")
+    if extra:
+        print("\n" + extra.rstrip())
+    return 0
+
+
+def fail(message: str, code: int = 2) -> int:
+    """Prints ``error: message`` as one line on stderr; returns ``code``."""
+    message = " ".join(str(message).split())
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+@contextlib.contextmanager
+def argv_as(argv: list[str]) -> Iterator[None]:
+    """``sys.argv`` set to ``argv`` (``config_flags`` reads overrides from it on definition)."""
+    saved = sys.argv
+    sys.argv = list(argv)
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
+def parse(define: Callable[[], flags.FlagValues], argv: list[str]) -> flags.FlagValues:
+    """Defines and parses the flags of ``argv``; raises :class:`UsageError` on a bad one."""
+    try:
+        with argv_as(argv):
+            values = define()
+            values(argv)
+    except Exception as error:  # absl and ml_collections raise many types for bad flags
+        raise UsageError(f"bad command line: {_flag_error(error)}") from None
+    return values
+
+
+def _flag_error(error: Exception) -> str:
+    text = str(error)
+    if isinstance(error, flags.UnrecognizedFlagError):
+        return f"{text}; see --help for the flags"
+    return text
+
+
+def config_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Splits ``argv`` into the other arguments and the ``--config.PATH`` overrides.
+
+    Returns ``(rest, overrides)``; each override is ``(PATH, its arguments)``, for both
+    ``--config.PATH=VALUE`` and ``--config.PATH VALUE``.
+    """
+    rest: list[str] = []
+    overrides: list[tuple[str, list[str]]] = []
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg.startswith("--config.") or arg.startswith("-config."):
+            name = arg.split(".", 1)[1]
+            if "=" in name:
+                overrides.append((name.split("=", 1)[0], [arg]))
+            elif index + 1 < len(argv):
+                overrides.append((name, argv[index : index + 2]))
+                index += 1
+            else:
+                overrides.append((name, [arg]))
+        else:
+            rest.append(arg)
+        index += 1
+    return rest, overrides
+
+
+def existing_run(workdir: str | None) -> str:
+    """Checks that ``workdir`` is a training run's directory; returns it.
+
+    Raises:
+      UsageError: for a missing flag, a missing path, a file, or a directory with no
+        ``checkpoints/``, saying which.
+    """
+    import pathlib
+
+    if not workdir:
+        raise UsageError("--workdir is required: the directory of a run made by experiments.train")
+    path = pathlib.Path(workdir)
+    if not path.exists():
+        raise UsageError(f"--workdir={workdir} does not exist")
+    if not path.is_dir():
+        raise UsageError(f"--workdir={workdir} is a file, not a run's directory")
+    if not (path / "checkpoints").is_dir():
+        raise UsageError(
+            f"--workdir={workdir} has no checkpoints/ directory; is it a run made by "
+            "experiments.train?"
+        )
+    return workdir
