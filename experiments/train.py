@@ -6,17 +6,21 @@
                               [--distributed]
 
 With no arguments it runs the default config (DCGAN on the offline mnist_5k digits)
-in ``workdirs/dcgan_mnist``. Re-running the same command continues from the latest
-complete checkpoint, bit for bit on CPU. SIGTERM (preemption) saves a checkpoint and
-exits. On several hosts pass the process flags (or let JAX read the cluster's
-environment) and run the same command on every host.
+in ``workdirs/dcgan_mnist``. The config is checked first and every problem is listed
+in one line; nothing is written until it passes. Re-running the same command
+continues from the latest complete checkpoint, bit for bit on CPU (a finished run:
+nothing to do, nothing changed). SIGTERM (preemption) saves a checkpoint and exits 0;
+Ctrl-C saves and exits 130, a second Ctrl-C aborts at once. On several hosts pass the
+process flags (or let JAX read the cluster's environment) and run the same command on
+every host.
 
 Compiled steps are kept in JAX's persistent compilation cache (``compilation_cache_dir``,
 default ``~/.cache/jaxgan/xla``), so a restarted run loads its step instead of
 compiling it again.
 
-The workdir receives ``checkpoints/``, ``tensorboard/``, ``metrics.jsonl``,
-``samples/step_*.png``, ``losses.png``, ``samples.npz`` and ``summary.json``.
+The workdir receives ``checkpoints/``, ``tensorboard/``, ``metrics.jsonl`` (each row the
+mean over ``log_every`` steps), ``samples/step_*.png``, ``samples.png``, ``losses.png``,
+``samples.npz`` and ``summary.json`` (plus ``points.png`` or ``density.png`` for toy data).
 """
 
 from __future__ import annotations
@@ -258,9 +262,6 @@ def run(
     pipeline.set_state(start_position)
 
     # --- Workdir: only now is anything written. ------------------------------
-    path = prepare_workdir(workdir)
-    is_chief = jax.process_index() == 0
-    say = print if verbose and is_chief else (lambda *args, **kwargs: None)
     if config.compilation_cache_dir:
         directory = config.compilation_cache_dir
         try:
@@ -269,6 +270,9 @@ def run(
             raise UsageError(
                 f"--config.compilation_cache_dir={directory}: {error}, or '' to turn the cache off."
             ) from None
+    path = prepare_workdir(workdir)
+    is_chief = jax.process_index() == 0
+    say = print if verbose and is_chief else (lambda *args, **kwargs: None)
 
     # --- State: fresh or restored. -------------------------------------------
     root_key = jax.random.key(config.seed)
@@ -298,14 +302,17 @@ def run(
         run_record = restored["run"]
         pipeline.set_state(restored["data"])
         if start_step >= config.num_steps:
-            checkpointer.close()
-            say(
-                f"{path}: already at step {start_step} of {config.num_steps}; nothing to do "
-                "(raise --config.num_steps to train further)."
-            )
             previous = path / "summary.json"
             summary = json.loads(previous.read_text()) if previous.exists() else {}
-            return {**summary, "final_step": start_step, "nothing_to_do": True}
+            if start_step > config.num_steps or summary.get("final_step") == start_step:
+                checkpointer.close()
+                say(
+                    f"{path}: already at step {start_step} of {config.num_steps}; nothing to do "
+                    "(raise --config.num_steps to train further)."
+                )
+                return {**summary, "final_step": start_step, "nothing_to_do": True}
+            # Stopped after its last save but before its final outputs were written.
+            say(f"{path}: trained to step {start_step}; writing the final outputs it lacks.")
 
     # --- Compile and place. --------------------------------------------------
     devices = jax.devices()
@@ -351,13 +358,13 @@ def run(
             data_state=batches.position(),  # the prefetcher reads ahead of training
             config=config.to_dict(),
             metrics=metrics,
-            run={"segments": segments, "window": window.state()},
+            run={"segments": segments, "window": window.state(), "metrics": metrics},
         )
         progress.say(f"saved checkpoint step {step} in {path / 'checkpoints'}")
 
     # --- Train loop. ---------------------------------------------------------
     progress = _Progress(config.num_steps, start_step, enabled=verbose and is_chief)
-    metrics: dict = {}
+    metrics: dict = dict(run_record.get("metrics", {}))  # the last logged window's means
     last_log = (time.time(), start_step)
     step = start_step
     pending = None  # (step, device metrics) dispatched but not yet fetched
@@ -610,6 +617,13 @@ def parse_command_line(argv: list[str]):
 
     rest, overrides = cli.config_overrides(argv)
     base = cli.parse(define_flags, rest)  # the config file alone, and the other flags
+    try:
+        base.config.get("seed")
+    except Exception as error:  # config_flags defers a file's load error to first access
+        detail = str(error).splitlines()[-1].strip()
+        raise UsageError(
+            f"--config={base['config'].config_filename} cannot be loaded: {detail}"
+        ) from None
     problems = check_override_paths(base.config, [name for name, _ in overrides])
     unknown = {problem.split("'")[1] for problem in problems}
     usable = []

@@ -15,6 +15,7 @@ pytorch-fid. Feature extraction is jitted and shards each batch over all devices
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 
@@ -150,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.dims != 2048:
         parser.error(f"--dims={args.dims}: only the 2048-d pool features are supported")
+    inputs = args.path[:1] if args.save_stats or args.convert else args.path
+    missing = [path for path in inputs if not os.path.exists(path)]
+    if missing:
+        verb = "does" if len(missing) == 1 else "do"
+        print(f"error: {', '.join(missing)} {verb} not exist", file=sys.stderr)
+        return 2
     try:
         if args.convert:
             np.savez(args.path[1], **read_torch_state_dict(args.path[0]))

@@ -178,7 +178,7 @@ class Parallel:
             num_devices = 1 if strategy == "single" else len(available)
         if not 1 <= num_devices <= len(available):
             raise ValueError(
-                f"num_devices={num_devices} but {len(available)} devices are available"
+                f"num_devices={num_devices} but only {len(available)} device(s) are available"
             )
         if strategy is None:
             strategy = "sharded" if num_devices > 1 else "single"

@@ -61,13 +61,14 @@ def check_override_paths(config: Any, paths: Iterable[str]) -> list[str]:
     name that lives deeper (``learning_rate``) gets the full paths that end with it.
     """
     known = _all_paths(config)
+    leaves = list(field_paths(config))
     problems = []
     for path in paths:
         if path in known:
             continue
         leaf = path.rsplit(".", 1)[-1]
-        hints = [p for p in known if p.endswith("." + leaf)]
-        hints += [p for p in difflib.get_close_matches(path, known, n=3, cutoff=0.75)]
+        hints = [p for p in leaves if p.endswith("." + leaf)]
+        hints += difflib.get_close_matches(path, leaves, n=3, cutoff=0.75)
         hints = list(dict.fromkeys(hints))
         hint = f" (did you mean {' or '.join(f'--config.{h}' for h in hints)}?)" if hints else ""
         problems.append(f"unknown config field {path!r}{hint}")

@@ -433,8 +433,13 @@ def load_inception_weights(
             "it as .npz instead: python -m jaxgan.fid --convert FILE.pth FILE.npz"
         )
     if path.suffix == ".npz":
-        with np.load(path) as data:
-            state = {key: data[key] for key in data.files}
+        try:
+            with np.load(path) as data:
+                state = {key: data[key] for key in data.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(
+                f"{path}: not a readable .npz of Inception weights ({error!r})"
+            ) from None
     else:
         state = read_torch_state_dict(path)
     return _to_flax(state)
