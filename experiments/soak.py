@@ -163,7 +163,11 @@ def compare(reference: dict, soaked: dict) -> list[str]:
     return differences
 
 
-def soak(args, log=print) -> dict:
+def _log(line: str) -> None:
+    print(line, flush=True)
+
+
+def soak(args, log=_log) -> dict:
     """Runs the reference and the interrupted run; returns the verdict and the records."""
     root = pathlib.Path(args.workdir)
     reference_dir, soaked_dir = root / "reference", root / "soaked"

@@ -135,7 +135,8 @@ def test_resumed_run_keeps_one_history(tmp_path, data_dir):
     assert summary["metrics"]["discriminator_loss"] == rows[1]["discriminator_loss"]
 
 
-def test_sigint_saves_a_checkpoint_and_exits_with_one_line(tmp_path, data_dir):
+@pytest.mark.parametrize("kind,code", [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
+def test_signal_saves_a_checkpoint_and_exits_with_one_line(tmp_path, data_dir, kind, code):
     workdir = tmp_path / "interrupted"
     process = subprocess.Popen(
         [sys.executable, "-m", "experiments.train", "--workdir", str(workdir),
@@ -149,11 +150,11 @@ def test_sigint_saves_a_checkpoint_and_exits_with_one_line(tmp_path, data_dir):
         metrics.exists() and len(metrics.read_text().splitlines()) >= 3
     ):
         time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(kind)
     output, errors = process.communicate(timeout=120)
-    assert process.returncode == 130, errors[-3000:]
+    assert process.returncode == code, errors[-3000:]
     assert "Traceback" not in errors and "KeyboardInterrupt" not in errors
-    assert "SIGINT: saved step" in output
+    assert f"{kind.name}: saved step" in output
     steps = sorted(int(p.name) for p in (workdir / "checkpoints").iterdir() if p.name.isdigit())
     assert len(steps) == 1 and steps[0] >= 3
 
