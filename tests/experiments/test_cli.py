@@ -100,6 +100,19 @@ def test_finished_run_rerun_changes_nothing(tmp_path):
     assert "already at step 4 of 4; nothing to do" in again.stdout
     assert tree_digest(workdir) == before  # summary, logs, TensorBoard events: untouched
 
+    # Stopped after its last save but before its final outputs: a re-run writes them.
+    summary = json.loads((workdir / "summary.json").read_text())
+    samples = np.load(workdir / "samples.npz")["samples"]
+    (workdir / "summary.json").unlink()
+    (workdir / "samples.npz").unlink()
+    finish = train(workdir, data_dir, "--config.num_steps=4", "--config.checkpoint_every=2")
+    assert finish.returncode == 0, finish.stderr[-3000:]
+    assert "trained to step 4; writing the final outputs it lacks" in finish.stdout
+    rewritten = json.loads((workdir / "summary.json").read_text())
+    assert rewritten["params_fingerprint"] == summary["params_fingerprint"]
+    assert rewritten["metrics"] == summary["metrics"]
+    np.testing.assert_array_equal(np.load(workdir / "samples.npz")["samples"], samples)
+
 
 def test_resumed_run_keeps_one_history(tmp_path, data_dir):
     common = ("--config.num_steps=8", "--config.checkpoint_every=2", "--config.log_every=4")
