@@ -23,6 +23,7 @@ be written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import pathlib
@@ -53,8 +54,10 @@ class _QuietClosedLoopErrors:
     TensorStore still has reads of the other arrays in flight; each of those later
     prints a ``RuntimeError: Event loop is closed`` traceback from a native thread
     (dozens of lines, after the one-line warning that already said what happened).
-    For a minute after a failed restore, stderr writes that are fragments of exactly
-    that traceback are dropped; everything else passes through.
+    The filter is on while a restore runs (the first tracebacks can be printed before
+    the failed call returns) and for a minute after a failed one: stderr writes that
+    are fragments of exactly that traceback are dropped; everything else passes
+    through.
     """
 
     _FRAGMENTS = (
@@ -67,13 +70,15 @@ class _QuietClosedLoopErrors:
         "Event loop is closed",
     )
     _lock = threading.Lock()
-    _until = 0.0
+    _attempt = False  # a restore is under way
+    _failure_until = 0.0  # a minute after the last failed restore
 
     def __init__(self, stream):
         self._stream = stream
 
     def write(self, text: str) -> int:
-        if time.monotonic() < type(self)._until and self._is_fragment(text):
+        cls = type(self)
+        if (cls._attempt or time.monotonic() < cls._failure_until) and self._is_fragment(text):
             return len(text)
         return self._stream.write(text)
 
@@ -88,11 +93,24 @@ class _QuietClosedLoopErrors:
         return getattr(self._stream, name)
 
     @classmethod
-    def after_failed_restore(cls, seconds: float = 60.0) -> None:
+    def _install(cls) -> None:
+        if not isinstance(sys.stderr, cls):
+            sys.stderr = cls(sys.stderr)
+
+    @classmethod
+    @contextlib.contextmanager
+    def restoring(cls):
+        """On while a restore runs; on for a minute more if it fails."""
         with cls._lock:
-            if not isinstance(sys.stderr, cls):
-                sys.stderr = cls(sys.stderr)
-            cls._until = time.monotonic() + seconds
+            cls._install()
+            cls._attempt = True
+        try:
+            yield
+        except Exception:
+            cls._failure_until = time.monotonic() + 60.0
+            raise
+        finally:
+            cls._attempt = False
 
 
 def _first_line(error: Exception, limit: int = 200) -> str:
@@ -198,14 +216,16 @@ class Checkpointer:
             if "run" in step_items and not (self.directory / str(step) / "run").exists():
                 del step_items["run"]
             try:
-                return step, self._manager.restore(step, args=ocp.args.Composite(**step_items))
+                with _QuietClosedLoopErrors.restoring():
+                    restored = self._manager.restore(step, args=ocp.args.Composite(**step_items))
             except Exception as error:  # a damaged step: fall back to an older one
-                _QuietClosedLoopErrors.after_failed_restore()
                 self.unreadable.append(step)
                 log.warning(
                     "checkpoint step %d is unreadable (%s); trying an older one",
                     step, _first_line(error),
                 )  # fmt: skip
+                continue
+            return step, restored
         return None
 
     def set_aside_unreadable(self, destination: str | pathlib.Path) -> list[pathlib.Path]:
