@@ -55,7 +55,8 @@ class _QuietClosedLoopErrors:
     prints a ``RuntimeError: Event loop is closed`` traceback from a native thread
     (dozens of lines, after the one-line warning that already said what happened).
     The filter is on while a restore runs (the first tracebacks can be printed before
-    the failed call returns) and for a minute after a failed one: stderr writes that
+    the failed call returns) and, once one has failed, for the rest of the process
+    (reads still in flight can end as late as interpreter exit): stderr writes that
     are fragments of exactly that traceback are dropped; everything else passes
     through.
     """
@@ -71,14 +72,14 @@ class _QuietClosedLoopErrors:
     )
     _lock = threading.Lock()
     _attempt = False  # a restore is under way
-    _failure_until = 0.0  # a minute after the last failed restore
+    _failed = False  # a restore has failed in this process
 
     def __init__(self, stream):
         self._stream = stream
 
     def write(self, text: str) -> int:
         cls = type(self)
-        if (cls._attempt or time.monotonic() < cls._failure_until) and self._is_fragment(text):
+        if (cls._attempt or cls._failed) and self._is_fragment(text):
             return len(text)
         return self._stream.write(text)
 
@@ -100,14 +101,14 @@ class _QuietClosedLoopErrors:
     @classmethod
     @contextlib.contextmanager
     def restoring(cls):
-        """On while a restore runs; on for a minute more if it fails."""
+        """On while a restore runs; on for good once one fails."""
         with cls._lock:
             cls._install()
             cls._attempt = True
         try:
             yield
         except Exception:
-            cls._failure_until = time.monotonic() + 60.0
+            cls._failed = True
             raise
         finally:
             cls._attempt = False

@@ -129,7 +129,7 @@ def test_batch_not_divisible_by_devices():
             r"unknown strategy 'data_parallel'; use one of \('single', 'sharded', 'pmap'\)",
         ),
         ("single", 2, "strategy='single' runs on one device"),
-        ("sharded", 9, "num_devices=9 but 8 devices are available"),
+        ("sharded", 9, r"num_devices=9 but only 8 device\(s\) are available"),
     ],
 )
 def test_strategy_errors(strategy, num_devices, message):
