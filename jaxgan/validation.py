@@ -18,11 +18,6 @@ import ml_collections
 
 __all__ = ["check_config", "check_override_paths", "describe_fields", "field_paths"]
 
-_OPTIMIZERS = ("adam", "rmsprop", "sgd")
-_CONDITIONINGS = ("none", "labels", "projection", "acgan", "image")
-_UPDATE_ORDERS = ("alternating", "simultaneous")
-_STRATEGIES = ("single", "sharded", "pmap")
-
 
 def _is_mapping(value: Any) -> bool:
     return isinstance(value, Mapping | ml_collections.ConfigDict)
@@ -139,7 +134,10 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     optimiser, update order, penalties, regularisers, augmentation.
     """
     from jaxgan import augment, losses, models, regularizers
+    from jaxgan.config import CONDITIONINGS, OPTIMIZERS
     from jaxgan.data.pipeline import OFFLINE_DATASETS
+    from jaxgan.parallel import STRATEGIES
+    from jaxgan.step import UPDATES
 
     c = _Checker(config)
     for path in ("num_steps", "batch_size", "n_critic", "log_every", "sample_every",
@@ -156,16 +154,16 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     c.number("ema_decay", minimum=0, below=1, optional=True)
     c.number("weight_clip", above=0, optional=True)
     for player in ("generator_optimizer", "discriminator_optimizer"):
-        c.choice(f"{player}.name", _OPTIMIZERS)
+        c.choice(f"{player}.name", OPTIMIZERS)
         c.number(f"{player}.learning_rate", above=0)
         for beta in ("b1", "b2", "momentum"):
             if c.get(f"{player}.{beta}") is not None:
                 c.number(f"{player}.{beta}", minimum=0, below=1)
     c.choice("model", models.names())
     c.choice("loss", losses.names())
-    c.choice("conditioning", _CONDITIONINGS)
-    c.choice("update_order", _UPDATE_ORDERS)
-    c.choice("strategy", _STRATEGIES, optional=True)
+    c.choice("conditioning", CONDITIONINGS)
+    c.choice("update_order", UPDATES)
+    c.choice("strategy", STRATEGIES, optional=True)
     dataset = c.get("dataset")
     if not isinstance(dataset, str) or not dataset:
         c.fail("dataset", "must be a dataset name")
