@@ -21,7 +21,9 @@ exact next batch.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import functools
 import json
 import os
@@ -79,7 +81,11 @@ def load_source(name: str, split: str, data_dir: str | None = None):
     if name in BUILDERS:
         builder = BUILDERS[name](data_dir=data_dir, file_format="array_record")
         if not builder.is_prepared():
-            _prepare_quietly(builder)
+            with _preparation_lock(data_dir, name):
+                # Another process may have prepared it while this one waited.
+                builder = BUILDERS[name](data_dir=data_dir, file_format="array_record")
+                if not builder.is_prepared():
+                    _prepare_quietly(builder)
         return builder.as_data_source(split)
     try:
         builder = tfds.builder(name, data_dir=data_dir)
@@ -99,13 +105,26 @@ def load_source(name: str, split: str, data_dir: str | None = None):
         ) from None
 
 
+@contextlib.contextmanager
+def _preparation_lock(data_dir: str, name: str):
+    """An exclusive lock on ``data_dir/name.lock``: runs started side by side (e.g. by
+    ``experiments.reproduce --jobs 2``) prepare a dataset once instead of racing TFDS's
+    final rename (``FileExistsError``)."""
+    os.makedirs(data_dir, exist_ok=True)
+    with open(os.path.join(data_dir, f"{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _prepare_quietly(builder) -> None:
     """Builds an offline dataset once, saying so in one line instead of TFDS's banners.
 
     TFDS announces every preparation as "Downloading and preparing dataset ..." with
     progress bars; nothing is downloaded for these, so that would mislead.
     """
-    import contextlib
     import sys
 
     print(

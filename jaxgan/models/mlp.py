@@ -6,6 +6,7 @@ one logit per example, shape ``(B,)``.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import flax.linen as nn
@@ -112,34 +113,64 @@ class MLPGenerator(nn.Module):
     """A plain MLP generator for low-dimensional toy data (1-D, 2-D mixtures).
 
     Input ``(B, latent_dim)``; output ``(B, output_dim)`` (no output activation).
+
+    Attributes:
+      hidden: the hidden layers' widths (ReLU units).
+      normalization: ``none``, or ``batch``: BatchNorm before each ReLU, the hidden
+        layers then carrying no bias (PacGAN's and VEEGAN's toy generator, 4 x 400).
+      kernel_init_std: draw every weight from ``N(0, std)`` (the PacGAN code's 0.02);
+        ``None`` keeps Flax's LeCun-normal default.
+      axis_name: synchronise BatchNorm statistics across this ``pmap`` axis.
     """
 
     latent_dim: int = 2
     hidden: tuple[int, ...] = (128, 128)
     output_dim: int = 2
+    normalization: str = "none"
+    kernel_init_std: float | None = None
+    axis_name: str | None = None
 
     @nn.compact
     def __call__(self, z: jax.Array, *, train: bool = False) -> jax.Array:
-        del train
+        if self.normalization not in ("none", "batch"):
+            raise ValueError(
+                f"MLPGenerator normalization={self.normalization!r} is not supported; use "
+                "'none' or 'batch'"
+            )
         check_input_shape(type(self).__name__, z, (None, self.latent_dim))
+        dense = _dense_factory(self.kernel_init_std)
+        batch = self.normalization == "batch"
         x = z
         for width in self.hidden:
-            x = nn.relu(nn.Dense(width)(x))
-        return nn.Dense(self.output_dim)(x)
+            x = dense(width, use_bias=not batch)(x)
+            x = normalize(x, self.normalization, train=train, axis_name=self.axis_name)
+            x = nn.relu(x)
+        return dense(self.output_dim)(x)
 
 
 class MLPDiscriminator(nn.Module):
     """A plain MLP discriminator for low-dimensional toy data.
 
     Input ``(B, input_dim)``; output ``(B,)``, or ``(output, features)`` with
-    ``return_features`` (features: the last hidden layer). LeakyReLU(0.2) hidden
-    units; ``normalization`` in ``none``, ``batch``, ``layer``, ``spectral``; the
-    batch-aware layers go before the last layer.
+    ``return_features`` (features: the last hidden layer). The batch-aware layers go
+    before the last layer.
+
+    Attributes:
+      hidden: the hidden layers' widths.
+      activation: ``leaky_relu`` (slope 0.2) or ``maxout``: each hidden layer is a
+        linear maxout layer of ``maxout_pieces`` pieces (PacGAN's and VEEGAN's toy
+        discriminator, 3 x 200 units of 5 pieces).
+      normalization: ``none``, ``batch``, ``layer``, ``spectral``.
+      kernel_init_std: draw every weight from ``N(0, std)``; ``None`` keeps Flax's
+        LeCun-normal default.
     """
 
     input_dim: int = 2
     hidden: tuple[int, ...] = (128, 128)
+    activation: str = "leaky_relu"
+    maxout_pieces: int = 5
     normalization: str = "none"
+    kernel_init_std: float | None = None
     minibatch_discrimination: int | None = None
     minibatch_stddev: int | None = None
     axis_name: str | None = None
@@ -147,13 +178,24 @@ class MLPDiscriminator(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False, return_features: bool = False):
         check_normalization(self.normalization)
+        if self.activation not in ("leaky_relu", "maxout"):
+            raise ValueError(
+                f"MLPDiscriminator activation={self.activation!r} is not supported; use "
+                "'leaky_relu' or 'maxout'"
+            )
         check_input_shape(type(self).__name__, x, (None, self.input_dim))
         spectral = self.normalization == "spectral"
+        dense = _dense_factory(self.kernel_init_std)
+        maxout = self.activation == "maxout"
         h = x
         for width in self.hidden:
-            h = weight_layer(nn.Dense(width), h, spectral=spectral, train=train)
+            pieces = self.maxout_pieces if maxout else 1
+            h = weight_layer(dense(width * pieces), h, spectral=spectral, train=train)
             h = normalize(h, self.normalization, train=train, axis_name=self.axis_name)
-            h = nn.leaky_relu(h, 0.2)
+            if maxout:
+                h = jnp.max(h.reshape(h.shape[0], width, pieces), axis=-1)
+            else:
+                h = nn.leaky_relu(h, 0.2)
         features = h
         h = batch_aware_head(
             h,
@@ -161,5 +203,14 @@ class MLPDiscriminator(nn.Module):
             minibatch_stddev=self.minibatch_stddev,
             axis_name=self.axis_name,
         )
-        output = weight_layer(nn.Dense(1), h, spectral=spectral, train=train)[:, 0]
+        output = weight_layer(dense(1), h, spectral=spectral, train=train)[:, 0]
         return (output, features) if return_features else output
+
+
+def _dense_factory(kernel_init_std: float | None):
+    """``nn.Dense`` with weights from ``N(0, kernel_init_std)``, or Flax's default."""
+    if kernel_init_std is None:
+        return nn.Dense
+    if not kernel_init_std > 0:
+        raise ValueError(f"kernel_init_std={kernel_init_std} must be > 0 (or None)")
+    return functools.partial(nn.Dense, kernel_init=nn.initializers.normal(kernel_init_std))

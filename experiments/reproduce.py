@@ -1,0 +1,409 @@
+"""Runs a published table's cells, evaluates them and writes docs/results/TABLE.md.
+
+  python -m experiments.reproduce TABLE [--seeds N] [--workdir DIR] [--jobs J]
+      [--cells NAME,...] [--num_steps N] [--num_samples N] [--docs DIR] [--write_only]
+
+``TABLE`` is a name or number from ``experiments/tables.py`` (``1`` or
+``toy_mode_coverage``; ``--list`` lists them). Each cell and seed trains with
+``python -m experiments.train`` into ``WORKDIR/TABLE/CELL/seed_S`` (default workdir
+``workdirs/reproduce``) and is scored with ``python -m experiments.evaluate``: the
+exact commands are written into the table. A run with an ``eval.json`` is finished
+and skipped; an interrupted one resumes from its last checkpoint, so a table can be
+spread over several invocations. ``--jobs J`` runs J runs side by side, each pinned
+to its own CPU core when there are enough (XLA:CPU gains little from a second core on
+these small networks, so two one-core runs do twice the work of one two-core run).
+
+Every invocation ends by writing ``DOCS/TABLE.md`` (mean ± sd over the finished
+seeds beside the paper's numbers, the budget, wall times, the commands), its figure
+``DOCS/TABLE.png`` (seed 0 of every cell side by side) and the index
+``DOCS/../results.md``; ``--write_only`` only writes them. ``--num_steps`` and
+``--num_samples`` shrink a run for testing the pipeline (the table then says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import pathlib
+import platform
+import queue
+import statistics
+import subprocess
+import sys
+import time
+
+from experiments import tables
+
+RESULTS_INDEX = "results.md"
+
+
+# ---------------------------------------------------------------------------
+# Runs.
+# ---------------------------------------------------------------------------
+
+
+def run_dir(workdir: pathlib.Path, table: tables.Table, cell: tables.Cell, seed: int):
+    return workdir / table.name / cell.name.replace("/", "_") / f"seed_{seed}"
+
+
+def commands(
+    cell: tables.Cell, seed: int, directory: pathlib.Path, *, num_steps=None, num_samples=None
+) -> tuple[list[str], list[str]]:
+    """The train and evaluate command lines of one run."""
+    overrides = dict(cell.overrides)
+    if num_steps is not None:
+        overrides["num_steps"] = num_steps
+    overrides["seed"] = seed
+    train = ["python", "-m", "experiments.train", "--config", cell.config,
+             "--workdir", str(directory)]  # fmt: skip
+    train += [f"--config.{name}={value}" for name, value in overrides.items()]
+    evaluate = ["python", "-m", "experiments.evaluate", "--workdir", str(directory)]
+    if num_samples is not None:
+        evaluate += [f"--num_samples={num_samples}"]
+    return train, evaluate
+
+
+def _run_one(train, evaluate, directory: pathlib.Path, core: int | None) -> dict:
+    """Trains and evaluates one run (resuming its training), logging to ``reproduce.log``.
+
+    Returns the run's record, also written to ``reproduce.json``: the commands, the
+    times, the core count, and ``error`` (the log's last line) if a command failed.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    record: dict = {"train_command": " ".join(train), "evaluate_command": " ".join(evaluate)}
+    record["cores"] = 1 if core is not None else len(os.sched_getaffinity(0))
+
+    def pin():
+        if core is not None:
+            os.sched_setaffinity(0, {core})
+
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    with open(directory / "reproduce.log", "a") as log:
+        for phase, argv in (("train", train), ("evaluate", evaluate)):
+            start = time.perf_counter()
+            argv = [sys.executable, *argv[1:]]
+            status = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                    preexec_fn=pin, check=False).returncode  # fmt: skip
+            record[f"{phase}_s"] = time.perf_counter() - start
+            if status != 0:
+                lines = (directory / "reproduce.log").read_text().strip().splitlines()
+                record["error"] = f"{phase} exited {status}: {lines[-1] if lines else ''}"
+                break
+    (directory / "reproduce.json").write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def run_table(
+    table: tables.Table, *, seeds: int, workdir: pathlib.Path, jobs: int = 1,
+    cells: tuple[tables.Cell, ...] | None = None, num_steps=None, num_samples=None,
+    report=print,
+) -> list[str]:  # fmt: skip
+    """Runs every unfinished (cell, seed) of ``table``; returns the failures' messages."""
+    todo = []
+    for seed in range(seeds):  # seed-major: an unfinished table still shows every cell
+        for cell in cells or table.cells:
+            directory = run_dir(workdir, table, cell, seed)
+            if not (directory / "eval.json").exists():
+                todo.append((cell, seed, directory))
+    finished = len(cells or table.cells) * seeds - len(todo)
+    report(
+        f"{table.name}: {len(todo)} run(s) to do, {finished} already finished, "
+        f"{jobs} at a time; logs in {workdir / table.name}/*/seed_*/reproduce.log"
+    )
+    if not todo:
+        return []
+    _prepare_datasets(todo)
+    cores: queue.Queue = queue.Queue()
+    available = sorted(os.sched_getaffinity(0))
+    for slot in range(jobs):
+        cores.put(available[slot] if jobs > 1 and jobs <= len(available) else None)
+    failures = []
+
+    def work(item):
+        cell, seed, directory = item
+        core = cores.get()
+        try:
+            train, evaluate = commands(
+                cell, seed, directory, num_steps=num_steps, num_samples=num_samples
+            )
+            return item, _run_one(train, evaluate, directory, core)
+        finally:
+            cores.put(core)
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        for count, future in enumerate(
+            concurrent.futures.as_completed([pool.submit(work, item) for item in todo]), 1
+        ):
+            (cell, seed, directory), record = future.result()
+            times = (
+                f"train {_clock(record.get('train_s'))}, "
+                f"evaluate {_clock(record.get('evaluate_s'))}"
+            )
+            if "error" in record:
+                failures.append(f"{cell.name} seed {seed}: {record['error']}")
+                report(f"[{count}/{len(todo)}] {cell.name} seed {seed} FAILED ({times}): "
+                       f"{record['error']}")  # fmt: skip
+                continue
+            result = json.loads((directory / "eval.json").read_text())
+            shown = ", ".join(
+                f"{c.header} {_number(result.get(c.metric), c)}" for c in table.columns
+            )
+            report(f"[{count}/{len(todo)}] {cell.name} seed {seed} ({times}): {shown}")
+    return failures
+
+
+def _prepare_datasets(todo) -> None:
+    """Prepares each run's offline dataset once, before runs start side by side."""
+    from experiments import configs
+    from jaxgan.data.pipeline import load_source
+
+    for name in sorted({configs.load(cell.config).dataset for cell, _, _ in todo}):
+        load_source(name, "train")
+
+
+# ---------------------------------------------------------------------------
+# Writing the table.
+# ---------------------------------------------------------------------------
+
+
+def _clock(seconds) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def _number(value, column: tables.Column) -> str:
+    if value is None:
+        return "-"
+    return f"{value * column.scale:.{column.digits}f}"
+
+
+def _mean_sd(values, column: tables.Column) -> str:
+    if not values:
+        return "-"
+    scaled = [v * column.scale for v in values]
+    mean = statistics.fmean(scaled)
+    if len(scaled) == 1:
+        return f"{mean:.{column.digits}f}"
+    return f"{mean:.{column.digits}f} ± {statistics.stdev(scaled):.{column.digits}f}"
+
+
+def collect(table: tables.Table, workdir: pathlib.Path, seeds: int) -> dict[str, list[dict]]:
+    """``cell name -> [run records]`` of the finished runs (``eval``, ``summary``, ``record``)."""
+    found: dict[str, list[dict]] = {}
+    for cell in table.cells:
+        runs = []
+        for seed in range(seeds):
+            directory = run_dir(workdir, table, cell, seed)
+            paths = [directory / n for n in ("eval.json", "summary.json", "reproduce.json")]
+            if all(p.exists() for p in paths):
+                evaluation, summary, record = (json.loads(p.read_text()) for p in paths)
+                runs.append({"seed": seed, "eval": evaluation, "summary": summary,
+                             "record": record, "directory": directory})  # fmt: skip
+        found[cell.name] = runs
+    return found
+
+
+def write_table(
+    table: tables.Table, *, workdir: pathlib.Path, seeds: int, docs: pathlib.Path,
+    command: str,
+) -> pathlib.Path:  # fmt: skip
+    """Writes ``docs/TABLE.md`` (and ``TABLE.png``) from the finished runs in ``workdir``."""
+    runs = collect(table, workdir, seeds)
+    docs.mkdir(parents=True, exist_ok=True)
+    complete = sum(len(r) for r in runs.values())
+    wanted = len(table.cells) * seeds
+    lines = [f"# Table {table.number}: {table.title}", ""]
+    lines += [
+        f"Produced by `{command}` ({complete} of {wanted} runs finished; "
+        f"{platform.machine()}, {os.cpu_count()} CPU cores, written "
+        f"{datetime.date.today().isoformat()}).",
+        "",
+    ]
+    if complete < wanted:
+        lines += [
+            f"**Incomplete**: {wanted - complete} run(s) have not finished yet; the same "
+            "command resumes them.",
+            "",
+        ]
+    header = ["cell", "seeds"]
+    for column in table.columns:
+        header += [column.header, f"paper {column.header}"]
+    header += ["steps", "train / run", "evaluate / run"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for cell in table.cells:
+        cell_runs = runs[cell.name]
+        row = [cell.name, str(len(cell_runs))]
+        for column in table.columns:
+            values = [r["eval"][column.metric] for r in cell_runs if column.metric in r["eval"]]
+            paper = cell.paper_value(column.metric)
+            row += [
+                _mean_sd(values, column),
+                "-" if paper is None else f"{paper:.{column.digits}f}",
+            ]
+        steps = sorted({r["summary"]["final_step"] for r in cell_runs})
+        row.append(", ".join(f"{s:,}" for s in steps) or "-")
+        for key in ("train_s", "evaluate_s"):
+            times = [r["record"][key] for r in cell_runs if key in r["record"]]
+            row.append(_clock(statistics.median(times)) if times else "-")
+        lines.append("| " + " | ".join(row) + " |")
+    cores = sorted({r["record"].get("cores") for rs in runs.values() for r in rs} - {None})
+    lines += [
+        "",
+        f"Mean ± sample standard deviation over the finished seeds. Paper: "
+        f"{table.paper_source}; paper numbers are means transcribed from the PDFs. "
+        f"Times are medians per run, with {', '.join(map(str, cores)) or '?'} CPU core(s) "
+        "per run.",
+        "",
+        table.notes,
+        "",
+    ]
+    if table.figure and _figure(table, runs, docs / f"{table.name}.png"):
+        lines += [f"![seed 0 of every cell]({table.name}.png)", ""]
+    lines += ["## Commands", "", "Each cell, for seed S (0, 1, ...):", "", "```"]
+    for cell in table.cells:
+        train, evaluate = commands(cell, 0, pathlib.Path(f"DIR/{cell.name.replace('/', '_')}"))
+        lines.append(" ".join(train).replace("--config.seed=0", "--config.seed=S"))
+    lines += ["python -m experiments.evaluate --workdir DIR/CELL", "```", ""]
+    path = docs / f"{table.name}.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _figure(table: tables.Table, runs, path: pathlib.Path) -> bool:
+    """Puts seed 0's ``table.figure`` of every cell side by side; False if none exists."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image
+    import matplotlib.pyplot as plt
+
+    pictures = []
+    for cell in table.cells:
+        first = [r for r in runs[cell.name] if r["seed"] == 0]
+        picture = first[0]["directory"] / table.figure if first else None
+        pictures.append((cell.name, picture if picture and picture.exists() else None))
+    if not any(p for _, p in pictures):
+        return False
+    columns = min(6, len(pictures))
+    rows = -(-len(pictures) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.8 * rows), squeeze=False)
+    for axis in axes.ravel():
+        axis.axis("off")
+    for axis, (name, picture) in zip(axes.ravel(), pictures, strict=False):
+        axis.set_title(name, fontsize=8)
+        if picture is not None:
+            axis.imshow(matplotlib.image.imread(picture))
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+def write_index(docs: pathlib.Path, workdir: pathlib.Path) -> pathlib.Path:
+    """Writes ``results.md`` beside ``docs``: every table, its state and its gaps."""
+    lines = [
+        "# Published results, reproduced",
+        "",
+        "Each table is produced by `python -m experiments.reproduce TABLE` (runs resume; "
+        "see its `--help`) on this repository's offline data; each states its budget and "
+        "where its protocol differs from the paper's.",
+        "",
+        "| # | table | state |",
+        "|---|---|---|",
+    ]
+    for table in tables.TABLES.values():
+        page = docs / f"{table.name}.md"
+        if page.exists():
+            text = page.read_text()
+            state = "incomplete" if "**Incomplete**" in text else "complete"
+            link = f"[{table.title}]({docs.name}/{table.name}.md)"
+        else:
+            state, link = "not run yet", table.title
+        lines.append(f"| {table.number} | {link} | {state} |")
+    lines += [""]
+    for table in tables.TABLES.values():
+        lines += [f"## {table.number}. {table.title}", "", table.notes, ""]
+    path = docs.parent / RESULTS_INDEX
+    path.write_text("\n".join(lines))
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Command line.
+# ---------------------------------------------------------------------------
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.reproduce",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
+    parser.add_argument("table", nargs="?", help="a table's name or number")
+    parser.add_argument("--list", action="store_true", help="list the tables and exit")
+    parser.add_argument("--seeds", type=int, help="seeds per cell (default: the table's)")
+    parser.add_argument("--workdir", default="workdirs/reproduce")
+    parser.add_argument("--jobs", type=int, default=1, help="runs side by side")
+    parser.add_argument("--cells", help="comma-separated cell names (default: all)")
+    parser.add_argument("--num_steps", type=int, help="override every run's steps")
+    parser.add_argument("--num_samples", type=int, help="override the evaluation's samples")
+    parser.add_argument("--docs", default="docs/results", help="where TABLE.md goes")
+    parser.add_argument("--write_only", action="store_true", help="only write the table")
+    args = parser.parse_args(argv)
+    if args.list:
+        return args
+    problems = []
+    if args.table is None:
+        problems.append("name a table (--list lists them)")
+    for name in ("seeds", "jobs", "num_steps", "num_samples"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            problems.append(f"--{name}={value} must be >= 1")
+    if problems:
+        parser.error("; ".join(problems))
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.list:
+        for table in tables.TABLES.values():
+            cells = len(table.cells)
+            print(f"{table.number}  {table.name:24s} {cells} cells x {table.seeds} seeds: "
+                  f"{table.title}")  # fmt: skip
+        return 0
+    try:
+        table = tables.get(args.table)
+        chosen = tuple(table.cell(name) for name in args.cells.split(",")) if args.cells else None
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    seeds = args.seeds or table.seeds
+    workdir, docs = pathlib.Path(args.workdir), pathlib.Path(args.docs)
+    failures = []
+    if not args.write_only:
+        failures = run_table(
+            table, seeds=seeds, workdir=workdir, jobs=args.jobs, cells=chosen,
+            num_steps=args.num_steps, num_samples=args.num_samples,
+        )  # fmt: skip
+    command = f"python -m experiments.reproduce {table.name} --seeds {seeds}"
+    if args.num_steps:
+        command += f" --num_steps {args.num_steps}"
+    if args.num_samples:
+        command += f" --num_samples {args.num_samples}"
+    path = write_table(table, workdir=workdir, seeds=seeds, docs=docs, command=command)
+    index = write_index(docs, workdir)
+    print(f"wrote {path} and {index}")
+    for failure in failures:
+        print(f"failed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
