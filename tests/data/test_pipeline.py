@@ -7,6 +7,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from jaxgan.data import OFFLINE_DATASETS, make_pipeline, offline
+from jaxgan.data.builders import TOY_TEST_SIZE
 
 
 def pipeline(data_dir, dataset="mnist_5k", **kwargs):
@@ -242,3 +243,26 @@ def test_device_prefetcher_on_a_finite_source():
     placed = DevicePrefetcher(iter([1, 2, 3]), lambda x: 10 * x, size=2)
     assert list(placed) == [10, 20, 30]
     assert placed.position() is None
+
+
+def test_processes_started_together_prepare_a_dataset_once(tmp_path):
+    """Runs started side by side (experiments.reproduce --jobs 2) used to race TFDS's final
+    rename of the prepared folder; the second then failed with FileExistsError."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from jaxgan.data.pipeline import load_source; "
+        f"print(len(load_source('grid25', 'test', {str(tmp_path)!r})))"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        for _ in range(3)
+    ]
+    results = [p.communicate(timeout=300) for p in processes]
+    for process, (out, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err
+        assert out.strip() == str(TOY_TEST_SIZE)
+    # Exactly one of them announced the preparation.
+    assert sum("Preparing the offline dataset" in err for _, err in results) == 1

@@ -1,0 +1,120 @@
+"""experiments.reproduce: every table's configs, the written table, and each table's
+smallest cell run end to end for a few steps (the pipeline, not the result)."""
+
+import json
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+from experiments import configs, reproduce, tables
+from jaxgan import validation
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "table, cell",
+    [(t, c) for t in tables.TABLES.values() for c in t.cells],
+    ids=lambda x: getattr(x, "name", None),
+)
+def test_every_cell_config_loads_and_validates(monkeypatch, table, cell):
+    monkeypatch.chdir(ROOT)
+    config = configs.load(cell.config)
+    for name, value in cell.overrides:
+        assert name in config, f"{cell.name}: override {name} is not a config field"
+        setattr(config, name, value)
+    assert validation.check_config(config) == []
+    assert f"python -m experiments.train --config {cell.config.split(':')[0]}" in (
+        (ROOT / cell.config.split(":")[0]).read_text()
+    )
+
+
+def test_table_names_numbers_and_cells():
+    assert tables.get("1") is tables.get("toy_mode_coverage")
+    with pytest.raises(ValueError, match=r"unknown table 'nope'; the tables are: 1 \(toy"):
+        tables.get("nope")
+    with pytest.raises(ValueError, match="has no cell 'ring8/nope'; its cells are: ring8/gan"):
+        tables.get("1").cell("ring8/nope")
+
+
+def _fake_run(directory, modes, hq, kl, train_s):
+    directory.mkdir(parents=True)
+    result = {"modes_captured": modes, "high_quality_fraction": hq, "reverse_kl": kl}
+    (directory / "eval.json").write_text(json.dumps(result))
+    (directory / "summary.json").write_text(json.dumps({"final_step": 6000}))
+    (directory / "reproduce.json").write_text(json.dumps({"train_s": train_s, "evaluate_s": 5,
+                                                          "cores": 1}))  # fmt: skip
+
+
+def test_written_table_has_mean_sd_over_seeds_beside_the_paper(tmp_path):
+    table = tables.get("toy_mode_coverage")
+    cell = table.cell("grid25/pacgan4")
+    runs = [(20.0, 0.5, 0.3, 100.0), (23.0, 0.7, 0.1, 130.0), (24.0, 0.75, 0.2, 190.0)]
+    for seed, values in enumerate(runs):
+        _fake_run(reproduce.run_dir(tmp_path / "w", table, cell, seed), *values)
+    path = reproduce.write_table(table, workdir=tmp_path / "w", seeds=3,
+                                 docs=tmp_path / "docs" / "results", command="CMD")  # fmt: skip
+    text = path.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| grid25/pacgan4 |"))
+    modes, hq, kl = (np.array([r[i] for r in runs]) for i in range(3))
+    # Sample standard deviations (ddof 1), percentages for the high-quality fraction.
+    expected = [
+        "grid25/pacgan4", "3",
+        f"{modes.mean():.1f} ± {modes.std(ddof=1):.1f}", "24.8",
+        f"{100 * hq.mean():.1f} ± {100 * hq.std(ddof=1):.1f}", "93.6",
+        f"{kl.mean():.2f} ± {kl.std(ddof=1):.2f}", "0.04",
+        "6,000", "2:10", "0:05",
+    ]  # fmt: skip
+    assert [part.strip() for part in row.strip("|").split("|")] == expected
+    assert "| ring8/gan | 0 | - | 6.3 |" in text  # not run: no numbers, the paper's still shown
+    assert "**Incomplete**: 33 run(s)" in text and "(3 of 36 runs finished" in text
+    assert "--config experiments/configs/toy_mode_coverage.py:grid25,pacgan4" in text
+    index = reproduce.write_index(tmp_path / "docs" / "results", tmp_path / "w").read_text()
+    assert "[Toy mode coverage (VEEGAN / PacGAN protocol)](results/toy_mode_coverage.md)" in index
+    assert "| incomplete |" in index
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["nope"], "unknown table 'nope'"),
+        (["1", "--cells", "ring8/x"], "has no cell 'ring8/x'"),
+        (["1", "--seeds", "0"], "--seeds=0 must be >= 1"),
+        ([], "name a table"),
+    ],
+)
+def test_bad_command_lines_say_what_is_allowed(capsys, argv, message):
+    try:
+        status = reproduce.main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    assert status == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("table", list(tables.TABLES.values()), ids=lambda t: t.name)
+def test_smallest_cell_runs_evaluates_resumes_and_writes(tmp_path, monkeypatch, capsys, table):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    monkeypatch.setenv("JAXGAN_CACHE_DIR", str(tmp_path / "cache"))
+    cell = table.cells[0]
+    argv = [table.name, "--seeds", "1", "--cells", cell.name, "--num_steps", "2",
+            "--num_samples", "64", "--workdir", str(tmp_path / "w"),
+            "--docs", str(tmp_path / "docs" / "results")]  # fmt: skip
+    assert reproduce.main(argv) == 0, capsys.readouterr()
+    run = reproduce.run_dir(tmp_path / "w", table, cell, 0)
+    result = json.loads((run / "eval.json").read_text())
+    assert result["step"] == 2 and result["num_samples"] == 64
+    record = json.loads((run / "reproduce.json").read_text())
+    assert "--config.num_steps=2 --config.seed=0" in record["train_command"]
+    row = next(
+        line for line in (tmp_path / "docs" / "results" / f"{table.name}.md").read_text()
+        .splitlines() if line.startswith(f"| {cell.name} |")
+    )  # fmt: skip
+    column = table.columns[0]
+    assert f"| {result[column.metric] * column.scale:.{column.digits}f} |" in row
+    # A second invocation finds the run finished and trains nothing.
+    capsys.readouterr()
+    assert reproduce.main(argv) == 0
+    assert re.search(r"0 run\(s\) to do, 1 already finished", capsys.readouterr().out)
