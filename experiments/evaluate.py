@@ -11,7 +11,8 @@ metrics that fit its dataset, printing them and writing ``DIR/eval.json``.
   (10,000 samples), with the real-vs-real floor (train split against test split),
   and the Parzen-window log-likelihood of the test split (bandwidth chosen on a
   validation part of the train split, Goodfellow et al. 2014's protocol).
-- ``stacked_mnist``: modes covered of 1,000 and KL, classifying each channel.
+- ``stacked_mnist``: modes covered of 1,000 and KL, classifying each channel of
+  26,000 samples (PacGAN's protocol).
 
 - any other (image) dataset, e.g. ``cifar10``, ``celeb_a``: FID, KID, Inception Score,
   precision/recall (k = 3) and density/coverage (k = 5) on pytorch-fid's InceptionV3
@@ -104,7 +105,7 @@ def evaluate(
         raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
     dataset = found[1]["dataset"]
     toy = dataset in ("ring8", "grid25", "gaussian_mixture_1d")
-    count = num_samples or (2500 if toy else 10_000)
+    count = num_samples or (2500 if toy else 26_000 if dataset == "stacked_mnist" else 10_000)
     say = report or (lambda line: None)
     classifier = None
     if dataset in ("mnist_5k", "digits_8x8", "stacked_mnist"):
@@ -170,6 +171,12 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights)
         result["parzen_sigma"] = sigma
         result["parzen_log_likelihood"] = metrics.parzen_log_likelihood(
             test.reshape(len(test), -1), flat, sigma=sigma
+        )
+        # The same estimate for pixels in [0, 1], the scale of Goodfellow et al.'s Table 1:
+        # halving every coordinate (and sigma) multiplies the density by 2^d.
+        dimensions = flat.shape[1]
+        result["parzen_log_likelihood_01"] = result["parzen_log_likelihood"] + dimensions * np.log(
+            2
         )
     elif dataset == "stacked_mnist":
         channels = [classifier.logits(samples[..., c : c + 1]).argmax(axis=1) for c in range(3)]

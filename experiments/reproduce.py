@@ -76,17 +76,15 @@ def _run_one(train, evaluate, directory: pathlib.Path, core: int | None) -> dict
     record: dict = {"train_command": " ".join(train), "evaluate_command": " ".join(evaluate)}
     record["cores"] = 1 if core is not None else len(os.sched_getaffinity(0))
 
-    def pin():
-        if core is not None:
-            os.sched_setaffinity(0, {core})
-
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with open(directory / "reproduce.log", "a") as log:
         for phase, argv in (("train", train), ("evaluate", evaluate)):
             start = time.perf_counter()
             argv = [sys.executable, *argv[1:]]
-            status = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                    preexec_fn=pin, check=False).returncode  # fmt: skip
+            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
+            if core is not None:  # pinned from here: no preexec_fn, so no fork of this process
+                os.sched_setaffinity(process.pid, {core})
+            status = process.wait()
             record[f"{phase}_s"] = time.perf_counter() - start
             if status != 0:
                 lines = (directory / "reproduce.log").read_text().strip().splitlines()

@@ -71,13 +71,23 @@ MODEL_FIELDS = (
 TERM_FIELDS = ("weight", "every", "player", "warmup_steps", "regularizer")
 
 
-def build_optimizer(config: ml_collections.ConfigDict) -> optax.GradientTransformation:
-    """An Optax optimiser from ``{name, learning_rate, b1, b2, momentum}``."""
+def build_optimizer(
+    config: ml_collections.ConfigDict, *, differentiable: bool = False
+) -> optax.GradientTransformation:
+    """An Optax optimiser from ``{name, learning_rate, b1, b2, momentum}``.
+
+    ``differentiable``: the update itself will be differentiated (an unrolled GAN's D
+    updates). Adam's ``sqrt(nu)`` has an infinite derivative at ``nu = 0``, and a
+    parameter whose gradient is exactly 0 (a maxout piece never selected, a dead ReLU)
+    then gets ``inf * 0 = NaN`` in G's gradient; ``eps_root = 1e-8`` inside the square
+    root (Optax's advice for meta-learning) keeps it finite.
+    """
     name = config.name
     if name == "adam":
         return optax.adam(
-            config.learning_rate, b1=config.get("b1", 0.9), b2=config.get("b2", 0.999)
-        )
+            config.learning_rate, b1=config.get("b1", 0.9), b2=config.get("b2", 0.999),
+            eps_root=1e-8 if differentiable else 0.0,
+        )  # fmt: skip
     if name == "rmsprop":
         return optax.rmsprop(config.learning_rate)
     if name == "sgd":
@@ -176,7 +186,9 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN:
       ValueError: naming the field, for unknown names or inconsistent options.
     """
     generator, discriminator = build_models(config)
-    discriminator_optimizer = build_optimizer(config.discriminator_optimizer)
+    discriminator_optimizer = build_optimizer(
+        config.discriminator_optimizer, differentiable=bool(config.get("unrolled_steps"))
+    )
     if config.get("weight_clip"):
         discriminator_optimizer = optax.chain(
             discriminator_optimizer, penalties.weight_clipping(config.weight_clip)

@@ -256,8 +256,12 @@ def test_processes_started_together_prepare_a_dataset_once(tmp_path):
         f"print(len(load_source('grid25', 'test', {str(tmp_path)!r})))"
     )
     processes = [
-        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
         for _ in range(3)
     ]
     results = [p.communicate(timeout=300) for p in processes]

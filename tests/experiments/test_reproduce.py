@@ -94,10 +94,14 @@ def test_bad_command_lines_say_what_is_allowed(capsys, argv, message):
 
 
 @pytest.mark.parametrize("table", list(tables.TABLES.values()), ids=lambda t: t.name)
-def test_smallest_cell_runs_evaluates_resumes_and_writes(tmp_path, monkeypatch, capsys, table):
+def test_smallest_cell_runs_evaluates_resumes_and_writes(
+    tmp_path, monkeypatch, capsys, request, cache, table
+):
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
-    monkeypatch.setenv("JAXGAN_CACHE_DIR", str(tmp_path / "cache"))
+    if table.name != "toy_mode_coverage":
+        request.getfixturevalue("mnist_classifier")  # trained once per session, in `cache`
+    monkeypatch.setenv("JAXGAN_CACHE_DIR", str(cache))
     cell = table.cells[0]
     argv = [table.name, "--seeds", "1", "--cells", cell.name, "--num_steps", "2",
             "--num_samples", "64", "--workdir", str(tmp_path / "w"),

@@ -11,16 +11,6 @@ from jaxgan.data import offline
 from jaxgan.metrics.classifier import DigitClassifier
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("jaxgan_cache")
-
-
-@pytest.fixture(scope="module")
-def mnist_classifier(cache):
-    return DigitClassifier.load_or_train("mnist_5k", directory=cache)
-
-
 def test_mnist_classifier_reaches_97_percent_held_out(mnist_classifier, cache):
     assert mnist_classifier.accuracy >= 0.97
     test = offline.mnist_5k("test")
