@@ -5,8 +5,10 @@ metrics that fit its dataset, printing them and writing ``DIR/eval.json``.
 
 - ``ring8``, ``grid25``: mode coverage (2,500 samples; modes captured, high-quality
   fraction, reverse KL), as VEEGAN/PacGAN.
-- ``gaussian_mixture_1d``: histogram KL/JS against the test split and the
-  Parzen-window log-likelihood.
+- ``gaussian_mixture_1d``: histogram KL/JS and the exact Wasserstein-1 distance
+  against 5,000 test points, the Parzen-window log-likelihood, and the divergence
+  the saved discriminator implies on the same points (JS from a logit D's loss,
+  the critic's W1 estimate for the Wasserstein loss).
 - ``mnist_5k``, ``digits_8x8``: the digit classifier's Fréchet distance and score
   (10,000 samples), with the real-vs-real floor (train split against test split),
   and the Parzen-window log-likelihood of the test split (bandwidth chosen on a
@@ -116,7 +118,7 @@ def evaluate(
     say("computing the metrics")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _metrics(result, dataset, samples, classifier, found[1], count, seed, weights)
+        _metrics(result, dataset, samples, classifier, found[1], count, seed, weights, workdir)
     for message in dict.fromkeys(str(w.message) for w in caught):
         say(f"note: {_explain(message)}")
     path = pathlib.Path(workdir) / "eval.json"
@@ -134,7 +136,51 @@ def _explain(message: str) -> str:
     return message
 
 
-def _metrics(result, dataset, samples, classifier, config, count, seed, weights) -> None:
+def _discriminator_outputs(workdir, config, real, generated, *, fit_steps: int = 0):
+    """The saved discriminator's outputs (inference mode) on ``real`` and ``generated``.
+
+    With ``fit_steps``, D first takes that many more updates of its whole loss
+    (penalties included) against the saved generator, held fixed (its optimiser set to
+    zero), on fresh batches of the training distribution: the near-optimal D whose loss
+    the theory reads as a divergence.
+    """
+    import dataclasses
+
+    import jax
+    import ml_collections
+    import numpy as np
+    import optax
+
+    from jaxgan.checkpoint import Checkpointer
+    from jaxgan.config import build_gan
+    from jaxgan.data import offline
+
+    config = ml_collections.ConfigDict(config)
+    gan = build_gan(config)
+    batch_size = config.batch_size * config.get("packing", 1)
+    shape = (batch_size, *real.shape[1:])
+    if config.n_critic > 1:
+        shape = (config.n_critic, *shape)
+    like = gan.init(jax.random.key(0), {"image": np.zeros(shape, np.float32)})
+    checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
+    try:
+        state = checkpointer.restore(like)["state"]
+    finally:
+        checkpointer.close()
+    if fit_steps:
+        frozen = dataclasses.replace(gan, generator_optimizer=optax.set_to_zero())
+        state = state.replace(generator_opt_state=frozen.generator_optimizer.init(None))
+        points = offline.gaussian_mixture_1d(fit_steps * int(np.prod(shape[:-1])), seed=3)
+        batches = points["image"].reshape(fit_steps, *shape)
+        step = jax.jit(frozen.train_step)
+        for index in range(fit_steps):
+            state, _ = step(state, {"image": batches[index]}, jax.random.key(index))
+    variables = {"params": state.discriminator_params, **state.discriminator_collections}
+    apply = jax.jit(lambda x: gan.discriminator.apply(variables, gan.pack(x)))
+    return np.asarray(apply(np.asarray(real))), np.asarray(apply(np.asarray(generated)))
+
+
+def _metrics(result, dataset, samples, classifier, config, count, seed, weights, workdir) -> None:
     import numpy as np
 
     from jaxgan import metrics
@@ -151,6 +197,17 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights)
     elif dataset == "gaussian_mixture_1d":
         test = offline.gaussian_mixture_1d(5000, seed=1)["image"]
         result.update(metrics.histogram_divergences(samples, test, bins=100))
+        result["wasserstein_1"] = metrics.wasserstein_1d(samples, test)
+        if config["loss"] in ("non_saturating", "minimax", "maximum_likelihood", "wasserstein"):
+            # As saved (D at that point of the game), then fitted to the frozen G.
+            for prefix, fit_steps in (("discriminator", 0), ("fitted_discriminator", 2000)):
+                real_out, gen_out = _discriminator_outputs(
+                    workdir, config, test, samples, fit_steps=fit_steps
+                )
+                estimate = metrics.discriminator_divergence_estimate(
+                    real_out, gen_out, loss=config["loss"]
+                )
+                result.update({f"{prefix}_{name}_estimate": v for name, v in estimate.items()})
         sigma, _ = metrics.select_parzen_bandwidth(
             offline.gaussian_mixture_1d(1000, seed=2)["image"], samples, PARZEN_SIGMAS
         )

@@ -262,6 +262,8 @@ def write_table(
     ]
     if table.figure and _figure(table, runs, docs / f"{table.name}.png"):
         lines += [f"![seed 0 of every cell]({table.name}.png)", ""]
+    if table.plot and _PLOTS[table.plot](table, runs, docs / f"{table.name}.png"):
+        lines += [f"![{table.plot.replace('_', ' ')}]({table.name}.png)", ""]
     lines += ["## Commands", "", "Each cell, for seed S (0, 1, ...):", "", "```"]
     for cell in table.cells:
         train, evaluate = commands(cell, 0, pathlib.Path(f"DIR/{cell.name.replace('/', '_')}"))
@@ -300,6 +302,47 @@ def _figure(table: tables.Table, runs, path: pathlib.Path) -> bool:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return True
+
+
+def _plot_divergence_estimates(table: tables.Table, runs, path: pathlib.Path) -> bool:
+    """Table 6's figure: per loss, the true divergence and D's readings against steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # The first three columns are JS readings, the last three W1 readings.
+    metrics_of = [c.metric for c in table.columns]
+    panels = (("gan", "JS (nats)", metrics_of[:3]), ("wgan_gp", "W1", metrics_of[3:]))
+    labels = {c.metric: c.header for c in table.columns}
+    if not any(runs.values()):
+        return False
+    figure, axes = plt.subplots(1, len(panels), figsize=(10, 3.8))
+    for axis, (row, ylabel, metrics) in zip(axes, panels, strict=True):
+        for metric in metrics:
+            points = []
+            for cell in table.cells:
+                values = [r["eval"][metric] for r in runs[cell.name] if metric in r["eval"]]
+                if cell.name.startswith(f"{row}/") and values:
+                    points.append((dict(cell.overrides)["num_steps"], values))
+            if points:
+                steps = [p[0] for p in points]
+                means = [statistics.fmean(p[1]) for p in points]
+                spreads = [statistics.stdev(p[1]) if len(p[1]) > 1 else 0.0 for p in points]
+                axis.errorbar(steps, means, yerr=spreads, marker="o", capsize=3,
+                              label=labels[metric])  # fmt: skip
+        axis.set_xscale("log")
+        axis.set_xlabel("generator steps")
+        axis.set_ylabel(ylabel)
+        axis.set_title(row)
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+_PLOTS = {"divergence_estimates": _plot_divergence_estimates}
 
 
 def write_index(docs: pathlib.Path, workdir: pathlib.Path) -> pathlib.Path:

@@ -48,8 +48,9 @@ class Table:
     """A table of ``cells`` x ``columns``, ``seeds`` runs per cell by default.
 
     ``figure`` names the picture each run writes (``points.png``, ``samples.png``) that
-    the table's figure puts side by side (seed 0 of every cell); ``notes`` is the
-    protocol, the budget and where they differ from the paper, in Markdown.
+    the table's figure puts side by side (seed 0 of every cell); ``plot`` names a
+    figure drawn from every run's numbers instead; ``notes`` is the protocol, the budget
+    and where they differ from the paper, in Markdown.
     """
 
     name: str
@@ -61,6 +62,7 @@ class Table:
     paper_source: str
     notes: str
     figure: str | None = None
+    plot: str | None = None  # a named plot of experiments.reproduce, from all the runs
 
     def cell(self, name: str) -> Cell:
         for cell in self.cells:
@@ -154,8 +156,11 @@ sample is high quality within 3 sigma of its nearest mode, a mode is captured wh
 high-quality sample is nearest to it, reverse KL is KL(generated modes || uniform).
 
 **Budget.** {TOY_STEPS:,} steps of batch 100 per run, chosen so that the whole table (12
-cells x 5 seeds; the unrolled and WGAN-GP rows cost 5-6x a GAN step) fits in about 3
-hours of the 2-core CPU with two runs side by side. The PacGAN code trains 400 epochs
+cells x 5 seeds) fits in about 3 hours of the 2-core CPU with two runs side by side
+(`--jobs 2`): an estimate from the step times measured on this CPU (a GAN run takes
+about 3 minutes on one core, PacGAN 2.5, minibatch discrimination 5; the unrolled and
+WGAN-GP rows cost 5-6x a GAN step), to be replaced by the measured total when the
+table completes. The PacGAN code trains 400 epochs
 of 100,000 points: **400,000 steps, 67x this budget**, so these runs are far from
 converged and the table compares the methods early in training, not at the papers'
 end point. The training set is 50,000 points (the code: 100,000).
@@ -212,6 +217,12 @@ class, so a mode is a triple of classes, not of digit images.""",
     figure="samples.png",
 )
 
+# The digit classifier's Fréchet distance and score (experiments.evaluate on mnist_5k).
+_CLASSIFIER_COLUMNS = (
+    Column("classifier_frechet_distance", "classifier FD", digits=1),
+    Column("classifier_score", "classifier score", digits=2),
+)
+
 # ---------------------------------------------------------------------------
 # Table 3: Goodfellow et al. 2014 on mnist_5k.
 # ---------------------------------------------------------------------------
@@ -237,8 +248,7 @@ GOODFELLOW2014 = Table(
     ),  # fmt: skip
     columns=(
         Column("parzen_log_likelihood_01", "Parzen log-lik. (nats, [0,1] pixels)", digits=0),
-        Column("classifier_frechet_distance", "classifier FD", digits=1),
-        Column("classifier_score", "classifier score", digits=2),
+        *_CLASSIFIER_COLUMNS,
     ),
     seeds=3,
     paper_source=(
@@ -289,8 +299,7 @@ LOSS_FAMILIES = Table(
         for name, config, overrides in _LOSS_CELLS
     ),
     columns=(
-        Column("classifier_frechet_distance", "classifier FD", digits=1),
-        Column("classifier_score", "classifier score", digits=2),
+        *_CLASSIFIER_COLUMNS,
         Column("classifier_frechet_distance_real_floor", "real-data FD floor", digits=1),
         Column("classifier_score_real", "real-data score", digits=2),
     ),
@@ -314,8 +323,56 @@ the training digits.""",
     figure="samples.png",
 )
 
+# ---------------------------------------------------------------------------
+# Table 6: the discriminator as a divergence estimator.
+# ---------------------------------------------------------------------------
+
+NEURAL_DISTANCE_STEPS = (100, 300, 1000, 3000)
+
+NEURAL_DISTANCE = Table(
+    name="neural_distance",
+    number=6,
+    title="The 1-D neural distance: the discriminator's divergence against the truth",
+    cells=tuple(
+        Cell(
+            f"{row}/steps_{steps}",
+            f"experiments/configs/neural_distance_1d.py:{row}",
+            (("num_steps", steps),),
+        )
+        for row in ("gan", "wgan_gp")
+        for steps in NEURAL_DISTANCE_STEPS
+    ),  # fmt: skip
+    columns=(
+        Column("js", "JS (histograms)", digits=3),
+        Column("discriminator_js_estimate", "D's JS as trained", digits=3),
+        Column("fitted_discriminator_js_estimate", "D's JS fitted", digits=3),
+        Column("wasserstein_1", "W1 (sorted samples)", digits=3),
+        Column("discriminator_wasserstein_estimate", "critic's W1 as trained", digits=3),
+        Column("fitted_discriminator_wasserstein_estimate", "critic's W1 fitted", digits=3),
+    ),
+    seeds=3,
+    paper_source=(
+        "the identities themselves: Goodfellow et al. 2014, Theorem 1 (an optimal D's loss "
+        "is log 4 - 2 JS); Arjovsky et al. 2017 (a 1-Lipschitz critic's E D(x) - E D(G(z)) "
+        "bounds W1 from below); no table to quote"
+    ),
+    notes="""\
+**Protocol.** `experiments/configs/neural_distance_1d.py` trains a GAN (non-saturating)
+and a WGAN-GP (penalty 1, 5 critic steps) on 1/2 N(-2, 0.5^2) + 1/2 N(2, 0.5^2); each
+cell stops at a step budget (100 to 3,000 steps; the same seed gives the same first
+steps, so the budgets are points along one training run). `experiments.evaluate`
+compares, on 5,000 test points and 5,000 samples: the true JS from 100-bin histograms
+and the exact W1 from the sorted samples, with D's reading of the same points, **as
+trained** (the saved D, one step behind G) and **fitted** (2,000 more D updates against
+the saved G held fixed: the near-optimal D the theory speaks of). Theory: the fitted
+JS reading approaches the histogram JS from below; the fitted critic's reading is a
+lower bound on W1 (the gradient penalty only approximates the Lipschitz constraint).""",
+    plot="divergence_estimates",
+)
+
 TABLES: dict[str, Table] = {
-    table.name: table for table in (TOY_MODE_COVERAGE, STACKED_MNIST, GOODFELLOW2014, LOSS_FAMILIES)
+    table.name: table
+    for table in (TOY_MODE_COVERAGE, STACKED_MNIST, GOODFELLOW2014, LOSS_FAMILIES, NEURAL_DISTANCE)
 }
 
 

@@ -6,14 +6,17 @@
   density/coverage.
 - :mod:`~jaxgan.metrics.modes`: mode coverage of toy mixtures and Stacked MNIST.
 - :mod:`~jaxgan.metrics.likelihood`: Parzen-window log-likelihood with bandwidth
-  selection, 1-D histogram KL/JS.
+  selection, 1-D histogram KL/JS, exact 1-D W1, the discriminator's divergence
+  estimate.
 """
 
 from jaxgan.metrics.frechet import FeatureStatistics, frechet_distance
 from jaxgan.metrics.likelihood import (
+    discriminator_divergence_estimate,
     histogram_divergences,
     parzen_log_likelihood,
     select_parzen_bandwidth,
+    wasserstein_1d,
 )
 from jaxgan.metrics.modes import mode_coverage, stacked_mnist_modes
 from jaxgan.metrics.scores import (
@@ -27,6 +30,7 @@ from jaxgan.metrics.scores import (
 __all__ = [
     "FeatureStatistics",
     "density_coverage",
+    "discriminator_divergence_estimate",
     "frechet_distance",
     "histogram_divergences",
     "inception_score",
@@ -37,4 +41,5 @@ __all__ = [
     "precision_recall",
     "select_parzen_bandwidth",
     "stacked_mnist_modes",
+    "wasserstein_1d",
 ]

@@ -231,3 +231,43 @@ def test_histogram_divergences_match_scipy():
     np.testing.assert_allclose(result["js"], jensenshannon(p, q) ** 2, rtol=1e-8)
     same = metrics.histogram_divergences(target, target)
     assert same["kl"] == 0.0 and abs(same["js"]) < 1e-12
+
+
+# ----------------------------------------------------------------------------
+# 1-D W1 and the discriminator's divergence reading.
+# ----------------------------------------------------------------------------
+
+
+def test_wasserstein_1d_closed_forms_and_scipy():
+    import scipy.stats
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=400)
+    # A shift moves every quantile by the shift.
+    assert metrics.wasserstein_1d(a, a + 0.7) == pytest.approx(0.7, abs=1e-12)
+    b = rng.normal(size=400)
+    assert metrics.wasserstein_1d(a, b) == pytest.approx(np.abs(np.sort(a) - np.sort(b)).mean())
+    c = rng.normal(1.0, 2.0, size=1001)  # unequal sizes: scipy's exact value
+    assert metrics.wasserstein_1d(a, c) == pytest.approx(scipy.stats.wasserstein_distance(a, c))
+    with pytest.raises(ValueError, match="non-empty; got sizes 0 and 400"):
+        metrics.wasserstein_1d([], a)
+
+
+def test_optimal_discriminator_reads_js_and_a_lipschitz_critic_reads_w1():
+    # p = N(0, 1), q = N(1, 1): the optimal logit is log p - log q = (1 - 2x) / 2.
+    rng = np.random.default_rng(1)
+    real, gen = rng.normal(0.0, 1.0, 400_000), rng.normal(1.0, 1.0, 400_000)
+    estimate = metrics.discriminator_divergence_estimate(
+        (1 - 2 * real) / 2, (1 - 2 * gen) / 2, loss="non_saturating"
+    )
+    x = np.linspace(-12, 13, 200_001)
+    p = np.exp(-(x**2) / 2) / np.sqrt(2 * np.pi)
+    q = np.exp(-((x - 1) ** 2) / 2) / np.sqrt(2 * np.pi)
+    m = (p + q) / 2
+    js = 0.5 * np.trapezoid(p * np.log(p / m), x) + 0.5 * np.trapezoid(q * np.log(q / m), x)
+    assert estimate["js"] == pytest.approx(js, abs=3e-3)
+    # The critic f(x) = -x is 1-Lipschitz and optimal for a shift: W1 = 1.
+    critic = metrics.discriminator_divergence_estimate(-real, -gen, loss="wasserstein")
+    assert critic["wasserstein"] == pytest.approx(1.0, abs=1e-2)
+    with pytest.raises(ValueError, match="loss='hinge' has no divergence reading"):
+        metrics.discriminator_divergence_estimate(real, gen, loss="hinge")
