@@ -228,9 +228,12 @@ def write_table(
             "command resumes them.",
             "",
         ]
+    # A paper column only where the paper has a number for some cell.
+    quoted = {c.metric for c in table.columns if any(cell.paper_value(c.metric) is not None
+                                                     for cell in table.cells)}  # fmt: skip
     header = ["cell", "seeds"]
     for column in table.columns:
-        header += [column.header, f"paper {column.header}"]
+        header += [column.header] + ([f"paper {column.header}"] if column.metric in quoted else [])
     header += ["steps", "train / run", "evaluate / run"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for cell in table.cells:
@@ -239,10 +242,9 @@ def write_table(
         for column in table.columns:
             values = [r["eval"][column.metric] for r in cell_runs if column.metric in r["eval"]]
             paper = cell.paper_value(column.metric)
-            row += [
-                _mean_sd(values, column),
-                "-" if paper is None else f"{paper:.{column.digits}f}",
-            ]
+            row.append(_mean_sd(values, column))
+            if column.metric in quoted:
+                row.append("-" if paper is None else f"{paper:.{column.digits}f}")
         steps = sorted({r["summary"]["final_step"] for r in cell_runs})
         row.append(", ".join(f"{s:,}" for s in steps) or "-")
         for key in ("train_s", "evaluate_s"):
