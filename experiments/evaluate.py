@@ -136,13 +136,14 @@ def _explain(message: str) -> str:
     return message
 
 
-def _discriminator_outputs(workdir, config, real, generated, *, fit_steps: int = 0):
-    """The saved discriminator's outputs (inference mode) on ``real`` and ``generated``.
+def _discriminator_outputs(workdir, config, real, generated, *, fit_steps: int):
+    """The saved discriminator's outputs (inference mode) on ``real`` and ``generated``,
+    as saved and after ``fit_steps`` more updates: ``{"discriminator": (real_out, gen_out),
+    "fitted_discriminator": (...)}``.
 
-    With ``fit_steps``, D first takes that many more updates of its whole loss
-    (penalties included) against the saved generator, held fixed (its optimiser set to
-    zero), on fresh batches of the training distribution: the near-optimal D whose loss
-    the theory reads as a divergence.
+    The fitted D takes updates of its whole loss (penalties included) against the saved
+    generator, held fixed (its optimiser set to zero), on fresh batches of the training
+    distribution: the near-optimal D whose loss the theory reads as a divergence.
     """
     import dataclasses
 
@@ -157,8 +158,7 @@ def _discriminator_outputs(workdir, config, real, generated, *, fit_steps: int =
 
     config = ml_collections.ConfigDict(config)
     gan = build_gan(config)
-    batch_size = config.batch_size * config.get("packing", 1)
-    shape = (batch_size, *real.shape[1:])
+    shape = (config.batch_size * config.get("packing", 1), *real.shape[1:])
     if config.n_critic > 1:
         shape = (config.n_critic, *shape)
     like = gan.init(jax.random.key(0), {"image": np.zeros(shape, np.float32)})
@@ -167,17 +167,22 @@ def _discriminator_outputs(workdir, config, real, generated, *, fit_steps: int =
         state = checkpointer.restore(like)["state"]
     finally:
         checkpointer.close()
-    if fit_steps:
-        frozen = dataclasses.replace(gan, generator_optimizer=optax.set_to_zero())
-        state = state.replace(generator_opt_state=frozen.generator_optimizer.init(None))
-        points = offline.gaussian_mixture_1d(fit_steps * int(np.prod(shape[:-1])), seed=3)
-        batches = points["image"].reshape(fit_steps, *shape)
-        step = jax.jit(frozen.train_step)
-        for index in range(fit_steps):
-            state, _ = step(state, {"image": batches[index]}, jax.random.key(index))
-    variables = {"params": state.discriminator_params, **state.discriminator_collections}
-    apply = jax.jit(lambda x: gan.discriminator.apply(variables, gan.pack(x)))
-    return np.asarray(apply(np.asarray(real))), np.asarray(apply(np.asarray(generated)))
+
+    def outputs(state):
+        variables = {"params": state.discriminator_params, **state.discriminator_collections}
+        apply = jax.jit(lambda x: gan.discriminator.apply(variables, gan.pack(x)))
+        return np.asarray(apply(np.asarray(real))), np.asarray(apply(np.asarray(generated)))
+
+    result = {"discriminator": outputs(state)}
+    frozen = dataclasses.replace(gan, generator_optimizer=optax.set_to_zero())
+    state = state.replace(generator_opt_state=frozen.generator_optimizer.init(None))
+    points = offline.gaussian_mixture_1d(fit_steps * int(np.prod(shape[:-1])), seed=3)
+    batches = points["image"].reshape(fit_steps, *shape)
+    step = jax.jit(frozen.train_step)
+    for index in range(fit_steps):
+        state, _ = step(state, {"image": batches[index]}, jax.random.key(index))
+    result["fitted_discriminator"] = outputs(state)
+    return result
 
 
 def _metrics(result, dataset, samples, classifier, config, count, seed, weights, workdir) -> None:
@@ -200,10 +205,8 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
         result["wasserstein_1"] = metrics.wasserstein_1d(samples, test)
         if config["loss"] in ("non_saturating", "minimax", "maximum_likelihood", "wasserstein"):
             # As saved (D at that point of the game), then fitted to the frozen G.
-            for prefix, fit_steps in (("discriminator", 0), ("fitted_discriminator", 2000)):
-                real_out, gen_out = _discriminator_outputs(
-                    workdir, config, test, samples, fit_steps=fit_steps
-                )
+            readings = _discriminator_outputs(workdir, config, test, samples, fit_steps=2000)
+            for prefix, (real_out, gen_out) in readings.items():
                 estimate = metrics.discriminator_divergence_estimate(
                     real_out, gen_out, loss=config["loss"]
                 )
