@@ -158,7 +158,7 @@ def _prepare_datasets(todo) -> None:
     from experiments import configs
     from jaxgan.data.pipeline import load_source
 
-    for name in sorted({configs.load(cell.config).dataset for cell, _, _ in todo}):
+    for name in sorted({configs.load(spec).dataset for spec in {c.config for c, _, _ in todo}}):
         load_source(name, "train")
 
 
@@ -181,12 +181,10 @@ def _number(value, column: tables.Column) -> str:
 
 
 def _mean_sd(values, column: tables.Column) -> str:
-    if not values:
-        return "-"
+    if len(values) < 2:
+        return _number(values[0] if values else None, column)
     scaled = [v * column.scale for v in values]
     mean = statistics.fmean(scaled)
-    if len(scaled) == 1:
-        return f"{mean:.{column.digits}f}"
     return f"{mean:.{column.digits}f} ± {statistics.stdev(scaled):.{column.digits}f}"
 
 
@@ -347,7 +345,7 @@ def _plot_divergence_estimates(table: tables.Table, runs, path: pathlib.Path) ->
 _PLOTS = {"divergence_estimates": _plot_divergence_estimates}
 
 
-def write_index(docs: pathlib.Path, workdir: pathlib.Path) -> pathlib.Path:
+def write_index(docs: pathlib.Path) -> pathlib.Path:
     """Writes ``results.md`` beside ``docs``: every table, its state and its gaps."""
     lines = [
         "# Published results, reproduced",
@@ -441,7 +439,7 @@ def main(argv=None) -> int:
     if args.num_samples:
         command += f" --num_samples {args.num_samples}"
     path = write_table(table, workdir=workdir, seeds=seeds, docs=docs, command=command)
-    index = write_index(docs, workdir)
+    index = write_index(docs)
     print(f"wrote {path} and {index}")
     for failure in failures:
         print(f"failed: {failure}", file=sys.stderr)

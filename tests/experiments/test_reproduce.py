@@ -71,7 +71,7 @@ def test_written_table_has_mean_sd_over_seeds_beside_the_paper(tmp_path):
     assert "| ring8/gan | 0 | - | 6.3 |" in text  # not run: no numbers, the paper's still shown
     assert "**Incomplete**: 33 run(s)" in text and "(3 of 36 runs finished" in text
     assert "--config experiments/configs/toy_mode_coverage.py:grid25,pacgan4" in text
-    index = reproduce.write_index(tmp_path / "docs" / "results", tmp_path / "w").read_text()
+    index = reproduce.write_index(tmp_path / "docs" / "results").read_text()
     assert "[Toy mode coverage (VEEGAN / PacGAN protocol)](results/toy_mode_coverage.md)" in index
     assert "| incomplete |" in index
 
