@@ -110,11 +110,11 @@ def evaluate(
     count = num_samples or (2500 if toy else 26_000 if dataset == "stacked_mnist" else 10_000)
     say = report or (lambda line: None)
     classifier = None
-    if dataset in ("mnist_5k", "digits_8x8", "stacked_mnist"):
-        name = "mnist_5k" if dataset == "stacked_mnist" else dataset
+    if dataset in ("mnist_5k", "digits_8x8", "stacked_mnist", "edges2digits"):
+        name = "digits_8x8" if dataset == "digits_8x8" else "mnist_5k"
         classifier = DigitClassifier.load_or_train(name, report=say)
     step, samples = sample(workdir, num_samples=count, seed=seed, report=say)
-    result: dict = {"dataset": dataset, "step": step, "num_samples": count}
+    result: dict = {"dataset": dataset, "step": step, "num_samples": len(samples)}
     say("computing the metrics")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -223,6 +223,8 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
         result["classifier_frechet_distance"] = classifier.frechet_distance(samples, train)
         result["classifier_frechet_distance_real_floor"] = classifier.frechet_distance(test, train)
         result["classifier_score"], result["classifier_score_std"] = classifier.score(samples)
+        if config["conditioning"] in ("labels", "projection", "acgan"):
+            result.update(_conditional_accuracy(classifier, samples, config["num_classes"]))
         # The score's splits assume examples in random order; the split files are sorted.
         shuffled = test[np.random.default_rng(0).permutation(len(test))]
         result["classifier_score_real"] = classifier.score(shuffled)[0]
@@ -242,6 +244,8 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
         channels = [classifier.logits(samples[..., c : c + 1]).argmax(axis=1) for c in range(3)]
         result.update(metrics.stacked_mnist_modes(np.stack(channels, axis=1)))
         result["classifier_accuracy"] = classifier.accuracy
+    elif dataset == "edges2digits":
+        result.update(_translation_metrics(classifier, samples, config))
     elif samples.ndim == 4:
         from jaxgan.data import make_pipeline
 
@@ -255,6 +259,47 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
         result.update(inception_metrics(samples, real, weights=weights))
     else:
         raise ValueError(f"no metric fits the dataset {dataset!r} with samples {samples.shape}")
+
+
+def _conditional_accuracy(classifier, samples, num_classes: int) -> dict:
+    """How often the classifier reads the label each sample was asked for, overall and
+    for the worst class."""
+    import numpy as np
+
+    from experiments.sample import requested_labels
+
+    labels = requested_labels(len(samples), num_classes)
+    correct = classifier.logits(samples).argmax(axis=1) == labels
+    per_class = [correct[labels == c].mean() for c in range(num_classes)]
+    return {
+        "conditional_accuracy": float(correct.mean()),
+        "conditional_accuracy_worst_class": float(np.min(per_class)),
+    }
+
+
+def _translation_metrics(classifier, translations, config) -> dict:
+    """pix2pix on edges2digits: the translations of the held-out edge maps against their
+    true digits.
+
+    ``translation_l1``: mean absolute error per pixel, pixels in [0, 1];
+    ``translated_accuracy``: the digit classifier's accuracy on the translations (the
+    central 28x28, the classifier's input) against the true digits' labels, beside
+    ``classifier_accuracy`` on the true digits themselves.
+    """
+    import ml_collections
+    import numpy as np
+
+    from experiments.sample import held_out_pairs
+
+    pairs = held_out_pairs(ml_collections.ConfigDict(config), len(translations))
+    targets, labels = pairs["image"], pairs["label"]
+    predictions = classifier.logits(translations[:, 2:30, 2:30]).argmax(axis=1)
+    real_predictions = classifier.logits(targets[:, 2:30, 2:30]).argmax(axis=1)
+    return {
+        "translation_l1": float(np.mean(np.abs(translations - targets)) / 2),
+        "translated_accuracy": float(np.mean(predictions == labels)),
+        "classifier_accuracy": float(np.mean(real_predictions == labels)),
+    }
 
 
 def main(argv=None) -> int:

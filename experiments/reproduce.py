@@ -253,7 +253,7 @@ def write_table(
     lines += [
         "",
         f"Mean ± sample standard deviation over the finished seeds. Paper: "
-        f"{table.paper_source}; paper numbers are means transcribed from the PDFs. "
+        f"{table.paper_source}. "
         f"Times are medians per run, with {', '.join(map(str, cores)) or '?'} CPU core(s) "
         "per run.",
         "",

@@ -28,14 +28,47 @@ def define_flags() -> flags.FlagValues:
     return values
 
 
+def requested_labels(count: int, num_classes: int):
+    """The labels a class-conditional run is sampled with: ``i mod num_classes``."""
+    import numpy as np
+
+    return (np.arange(count) % num_classes).astype(np.int32)
+
+
+def held_out_pairs(config, count: int | None = None) -> dict:
+    """The first ``count`` (all by default) test examples of a paired dataset, in order.
+
+    ``condition`` and ``image`` in ``[-1, 1]`` (plus ``label`` where the dataset has
+    one), as the training pipeline gives them: what an image-conditioned generator
+    (pix2pix) translates when sampled and evaluated.
+    """
+    from jaxgan.data import load_source, make_pipeline
+
+    total = len(load_source(config.dataset, "test", config.get("data_dir")))
+    batch = next(
+        make_pipeline(
+            config.dataset, batch_size=min(count or total, total), split="test",
+            shuffle=False, num_epochs=1, data_dir=config.get("data_dir"),
+            image_size=config.get("image_size"), center_crop=config.get("center_crop"),
+            process_index=0, process_count=1,
+        )
+    )  # fmt: skip
+    if "condition" not in batch:
+        raise ValueError(f"dataset {config.dataset!r} has no conditions to translate")
+    return batch
+
+
 def sample(
     workdir: str, *, num_samples: int, seed: int = 0, step: int | None = None, ema: bool = True,
     report=None,
 ):  # fmt: skip
     """Returns ``(step, samples)`` from the generator saved in ``workdir``.
 
-    ``report``, if given, is called with a line saying which step and which
-    parameters (EMA or raw) the samples come from.
+    Class-conditional generators are asked for label ``i mod num_classes`` in sample
+    ``i`` (:func:`requested_labels`); image-conditioned ones (pix2pix) translate the
+    first ``num_samples`` conditions of the test split (:func:`held_out_pairs`; fewer
+    if the split is smaller). ``report``, if given, is called with a line saying which
+    step and which parameters (EMA or raw) the samples come from.
     """
     import jax
     import ml_collections
@@ -49,16 +82,14 @@ def sample(
     if found is None:
         raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
     config = ml_collections.ConfigDict(found[1])
-    if config.conditioning == "image":
-        raise ValueError(
-            "pix2pix generators need input images; use experiments.train's samples.npz"
-        )
     generator, _ = build_models(config)
-    key = jax.random.key(seed)
-    z = jax.random.normal(key, (num_samples, config.latent_dim))
-    inputs = (z,)
+    if config.conditioning == "image":
+        inputs = (held_out_pairs(config, num_samples)["condition"],)
+        num_samples = len(inputs[0])
+    else:
+        inputs = (jax.random.normal(jax.random.key(seed), (num_samples, config.latent_dim)),)
     if config.conditioning in ("labels", "projection", "acgan"):
-        inputs = (z, (np.arange(num_samples) % config.num_classes).astype(np.int32))
+        inputs = (*inputs, requested_labels(num_samples, config.num_classes))
     variables = jax.eval_shape(lambda: generator.init(jax.random.key(0), *inputs))
     params = variables["params"]
     like = {"variables": variables, "ema_params": params if config.ema_decay is not None else None}

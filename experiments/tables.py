@@ -138,8 +138,11 @@ TOY_MODE_COVERAGE = Table(
     seeds=5,
     paper_source=(
         "Lin et al., PacGAN, 2018, Table 1 (GAN, PacGAN2, PacGAN4; 10 runs); Srivastava "
-        "et al., VEEGAN, 2017, Table 1 (unrolled GAN). Neither paper has a WGAN-GP row; "
-        "PacGAN's minibatch-discrimination row is not quoted here"
+        "et al., VEEGAN, 2017, Table 1 (unrolled GAN); means only. Neither paper has a "
+        "WGAN-GP row; PacGAN's minibatch-discrimination row is not quoted here. The "
+        "PacGAN2 ring, PacGAN4 grid and VEEGAN grid values agree with those quoted in the "
+        "issue that asked for this table; the others were typed in from the papers by hand "
+        "and could not be re-checked against the PDFs offline"
     ),
     notes=f"""\
 **Protocol.** The PacGAN authors' code (fjxmlzn/PacGAN,
@@ -201,7 +204,10 @@ STACKED_MNIST = Table(
     ),  # fmt: skip
     columns=(Column("modes", "modes", digits=0), Column("kl", "KL to uniform", digits=2)),
     seeds=2,
-    paper_source="Lin et al., PacGAN, 2018, Table 2 (DCGAN and PacDCGAN2, D = 1/4 G setting)",
+    paper_source=(
+        "Lin et al., PacGAN, 2018, Table 2 (DCGAN and PacDCGAN2, D = 1/4 G setting; means "
+        "only, as quoted in the issue that asked for this table)"
+    ),
     notes=f"""\
 **Protocol.** Each image stacks three `mnist_5k` digits as RGB channels (10,000
 training images drawn from the 4,500 training digits); `experiments.evaluate` classifies
@@ -325,6 +331,62 @@ the training digits.""",
 )
 
 # ---------------------------------------------------------------------------
+# Table 5: conditional and paired generation.
+# ---------------------------------------------------------------------------
+
+CONDITIONAL_STEPS = 1500
+PIX2PIX_STEPS = 2000
+
+CONDITIONAL = Table(
+    name="conditional",
+    number=5,
+    title="Conditional and paired generation: does G make the digit it is asked for?",
+    cells=(
+        *(
+            Cell(
+                row,
+                f"experiments/configs/conditional_mnist.py:{row}",
+                (("num_steps", CONDITIONAL_STEPS),),
+            )
+            for row in ("cgan", "projection", "acgan")
+        ),
+        Cell(
+            "pix2pix",
+            "experiments/configs/pix2pix_edges2digits.py",
+            (("num_steps", PIX2PIX_STEPS),),
+        ),
+    ),  # fmt: skip
+    columns=(
+        Column("conditional_accuracy", "accuracy on requested label %", digits=1, scale=100.0),
+        Column("conditional_accuracy_worst_class", "worst class %", digits=1, scale=100.0),
+        *_CLASSIFIER_COLUMNS,
+        Column("translation_l1", "L1 to true digit", digits=3),
+        Column("translated_accuracy", "accuracy on translations %", digits=1, scale=100.0),
+    ),
+    seeds=3,
+    paper_source=(
+        "none to quote: Mirza & Osindero 2014, Miyato & Koyama 2018, Odena et al. 2017 and "
+        "Isola et al. 2017 report no MNIST accuracy on requested labels; the target, from "
+        "the issue that asked for this table, is >= 90 %"
+    ),
+    notes=f"""\
+**Protocol.** `experiments/configs/conditional_mnist.py` trains the DCGAN-28 pair of the
+main job conditioned on the digit: CGAN (one-hot label into G with z and into D as
+input channels; non-saturating loss), projection D (a class embedding's inner product
+with D's last features; hinge loss and spectral norm, as Miyato & Koyama) and AC-GAN (D
+also classifies; the class cross-entropy added to both players' losses, weight 1);
+Adam(2e-4, 0.5), batch 64, {CONDITIONAL_STEPS:,} steps. `experiments.evaluate` draws 10,000
+samples asking for digit i mod 10 in sample i and reports how often jaxgan's digit
+classifier (about 97 % on the held-out real digits) reads the requested digit, overall
+and for the worst digit, with the usual Fréchet distance and score. pix2pix
+(`experiments/configs/pix2pix_edges2digits.py`: U-Net G, PatchGAN D, non-saturating loss
++ 100 x L1, batch 16, {PIX2PIX_STEPS:,} steps) translates the 500 held-out edge maps;
+its columns are the mean absolute error to the true digit (pixels in [0, 1]) and the
+classifier's accuracy on the translations against the true digits' labels.""",
+    figure="samples.png",
+)
+
+# ---------------------------------------------------------------------------
 # Table 6: the discriminator as a divergence estimator.
 # ---------------------------------------------------------------------------
 
@@ -385,7 +447,14 @@ its W1 stays near 0.3: W1 and JS weigh different errors.""",
 
 TABLES: dict[str, Table] = {
     table.name: table
-    for table in (TOY_MODE_COVERAGE, STACKED_MNIST, GOODFELLOW2014, LOSS_FAMILIES, NEURAL_DISTANCE)
+    for table in (
+        TOY_MODE_COVERAGE,
+        STACKED_MNIST,
+        GOODFELLOW2014,
+        LOSS_FAMILIES,
+        CONDITIONAL,
+        NEURAL_DISTANCE,
+    )
 }
 
 

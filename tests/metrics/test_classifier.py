@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from experiments import evaluate, train
-from experiments.configs import dcgan_mnist, ring8, stacked_mnist_dcgan
+from experiments import evaluate, sample, train
+from experiments.configs import dcgan_mnist, pix2pix_edges2digits, ring8, stacked_mnist_dcgan
 from jaxgan.data import offline
 from jaxgan.metrics.classifier import DigitClassifier
 
@@ -84,6 +84,61 @@ def test_evaluate_toy_and_stacked_runs(tmp_path, cache, mnist_classifier, monkey
     tiny_run(stacked_mnist_dcgan, tmp_path / "stacked", str(tmp_path / "tfds"))
     result = evaluate.evaluate(str(tmp_path / "stacked"), num_samples=300)
     assert 1 <= result["modes"] <= 300 and result["kl"] > 0
+
+
+def test_evaluate_pix2pix_scores_translations_of_the_held_out_edge_maps(
+    tmp_path, cache, mnist_classifier, monkeypatch, capsys
+):
+    monkeypatch.setenv("JAXGAN_CACHE_DIR", str(cache))
+    tiny_run(pix2pix_edges2digits, tmp_path / "p2p", str(tmp_path / "tfds"))
+    result = evaluate.evaluate(str(tmp_path / "p2p"))
+    assert result["num_samples"] == 500  # the whole test split, however many were asked
+    # The targets are the held-out mnist_5k digits padded to 32x32, in the same order,
+    # so the classifier reads them exactly as it did when it was tested.
+    assert result["classifier_accuracy"] == mnist_classifier.accuracy
+    # The translations come in the prepared dataset's record order; match each edge map
+    # to its pair in the raw offline arrays.
+    pairs = offline.edges2digits("test")
+    config = pix2pix_edges2digits.get_config()
+    config.data_dir = str(tmp_path / "tfds")
+    conditions = sample.held_out_pairs(config)["condition"]
+    raw = {c.tobytes(): i for i, c in enumerate(pairs["condition"])}
+    order = [raw[((c + 1) * 127.5).round().astype(np.uint8).tobytes()] for c in conditions]
+    assert sorted(order) == list(range(500))
+    pairs = {key: value[order] for key, value in pairs.items()}
+    _, translations = sample.sample(str(tmp_path / "p2p"), num_samples=500)
+    targets = pairs["image"].astype(np.float32) / 127.5 - 1
+    np.testing.assert_allclose(
+        result["translation_l1"], np.abs(translations - targets).mean() / 2, rtol=1e-5
+    )
+    predictions = mnist_classifier.logits(translations[:, 2:30, 2:30]).argmax(axis=1)
+    assert result["translated_accuracy"] == np.mean(predictions == pairs["label"])
+    # The sample command translates the first edge maps of the test split.
+    assert sample.main(["sample", "--workdir", str(tmp_path / "p2p"), "--num_samples", "7"]) == 0
+    written = np.load(tmp_path / "p2p" / "sample_step_2.npz")["samples"]
+    np.testing.assert_allclose(written, translations[:7], atol=1e-6)
+
+
+class _StubClassifier:
+    """Reads sample i as ``predictions[i]``."""
+
+    def __init__(self, predictions):
+        self.predictions = np.asarray(predictions)
+
+    def logits(self, images):
+        assert len(images) == len(self.predictions)
+        return np.eye(10)[self.predictions]
+
+
+def test_conditional_accuracy_compares_with_the_label_each_sample_was_asked_for():
+    asked = np.arange(20) % 10  # experiments.sample asks sample i for digit i mod 10
+    predictions = asked.copy()
+    predictions[[3, 13]] = 8  # both 3s read as 8: the worst class scores 0
+    predictions[5] = 6  # one of the two 5s
+    result = evaluate._conditional_accuracy(_StubClassifier(predictions), np.zeros(20), 10)
+    assert result == {"conditional_accuracy": 17 / 20, "conditional_accuracy_worst_class": 0.0}
+    result = evaluate._conditional_accuracy(_StubClassifier(asked), np.zeros(20), 10)
+    assert result == {"conditional_accuracy": 1.0, "conditional_accuracy_worst_class": 1.0}
 
 
 def test_evaluate_without_checkpoint(tmp_path):
