@@ -100,6 +100,15 @@ def config_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, list[s
     return rest, overrides
 
 
+def _samples_only(summary) -> bool:
+    import json
+
+    try:
+        return json.loads(summary.read_text()).get("samples_only") is True
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def existing_run(workdir: str | None) -> str:
     """Checks that ``workdir`` is a training run's directory; returns it.
 
@@ -116,6 +125,8 @@ def existing_run(workdir: str | None) -> str:
         raise UsageError(f"--workdir={workdir} does not exist")
     if not path.is_dir():
         raise UsageError(f"--workdir={workdir} is a file, not a run's directory")
+    if _samples_only(path / "summary.json"):  # a run of experiments.torch_twin
+        return workdir
     if not (path / "checkpoints").is_dir():
         raise UsageError(
             f"--workdir={workdir} has no checkpoints/ directory; is it a run made by "

@@ -100,11 +100,15 @@ def evaluate(
     from jaxgan.checkpoint import Checkpointer
     from jaxgan.metrics.classifier import DigitClassifier
 
-    checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
-    found = checkpointer.restore_config()
-    checkpointer.close()
-    if found is None:
-        raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
+    saved = _samples_only_run(workdir)
+    if saved is None:
+        checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
+        found = checkpointer.restore_config()
+        checkpointer.close()
+        if found is None:
+            raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
+    else:
+        found = (saved["summary"]["final_step"], saved["summary"]["config"])
     dataset = found[1]["dataset"]
     toy = dataset in ("ring8", "grid25", "gaussian_mixture_1d")
     count = num_samples or (2500 if toy else 26_000 if dataset == "stacked_mnist" else 10_000)
@@ -113,7 +117,11 @@ def evaluate(
     if dataset in ("mnist_5k", "digits_8x8", "stacked_mnist", "edges2digits"):
         name = "digits_8x8" if dataset == "digits_8x8" else "mnist_5k"
         classifier = DigitClassifier.load_or_train(name, report=say)
-    step, samples = sample(workdir, num_samples=count, seed=seed, report=say)
+    if saved is None:
+        step, samples = sample(workdir, num_samples=count, seed=seed, report=say)
+    else:
+        step, samples = found[0], saved["samples"][:count]
+        say(f"scoring the {len(samples)} saved samples of {saved['summary']['program']}")
     result: dict = {"dataset": dataset, "step": step, "num_samples": len(samples)}
     say("computing the metrics")
     with warnings.catch_warnings(record=True) as caught:
@@ -124,6 +132,21 @@ def evaluate(
     path = pathlib.Path(workdir) / "eval.json"
     path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     return result
+
+
+def _samples_only_run(workdir) -> dict | None:
+    """A run another program trained (``experiments.torch_twin``): its ``summary.json``
+    says ``samples_only`` and its samples are in ``samples.npz``. ``None`` otherwise."""
+    import numpy as np
+
+    path = pathlib.Path(workdir)
+    try:
+        summary = json.loads((path / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(summary, dict) and summary.get("samples_only")):
+        return None
+    return {"summary": summary, "samples": np.load(path / "samples.npz")["samples"]}
 
 
 def _explain(message: str) -> str:

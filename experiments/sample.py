@@ -35,6 +35,40 @@ def requested_labels(count: int, num_classes: int):
     return (np.arange(count) % num_classes).astype(np.int32)
 
 
+STANDING_STATS_EXAMPLES = 2048
+
+
+def standing_statistics(generator, variables: dict, config, *, seed: int = 0) -> dict:
+    """``variables`` with BatchNorm statistics recomputed for their own parameters.
+
+    A generator's running averages were collected by its raw parameters; sampled with
+    its EMA parameters it needs statistics of its own (BigGAN's "standing statistics";
+    :func:`jaxgan.models.layers.recompute_batch_stats`): here from
+    ``STANDING_STATS_EXAMPLES`` latents in batches of the training batch size, fixed by
+    ``seed``. Unchanged for a generator without BatchNorm statistics, for
+    image-conditioned ones, and when ``config.ema_standing_stats`` is off.
+    """
+    import jax
+
+    from jaxgan.models.layers import recompute_batch_stats
+
+    if (
+        "batch_stats" not in variables
+        or config.conditioning == "image"
+        or not config.get("ema_standing_stats", True)
+    ):
+        return variables
+    size = config.batch_size
+    key = jax.random.fold_in(jax.random.key(seed), 1_000_003)
+    batches = []
+    for i in range(-(-STANDING_STATS_EXAMPLES // size)):
+        inputs = (jax.random.normal(jax.random.fold_in(key, i), (size, config.latent_dim)),)
+        if config.conditioning in ("labels", "projection", "acgan"):
+            inputs = (*inputs, requested_labels(size, config.num_classes))
+        batches.append(inputs)
+    return recompute_batch_stats(generator.apply, variables, batches)
+
+
 def held_out_pairs(config, count: int | None = None) -> dict:
     """The first ``count`` (all by default) test examples of a paired dataset, in order.
 
@@ -101,6 +135,9 @@ def sample(
     if ema and restored["ema_params"] is not None:
         variables["params"] = restored["ema_params"]
         which = "the EMA parameters"
+        if config.get("ema_standing_stats", True) and "batch_stats" in variables:
+            variables = standing_statistics(generator, variables, config, seed=seed)
+            which += " and BatchNorm statistics recomputed for them"
     elif restored["ema_params"] is None:
         which = "the raw parameters (the run keeps no EMA)"
     else:

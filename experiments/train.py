@@ -506,12 +506,19 @@ class _Sampler:
         return (z,)
 
     def _variables(self, state):
-        return state.generator_variables(ema=True)
+        """G's EMA parameters (or raw ones, without EMA), with BatchNorm statistics of
+        their own (:func:`experiments.sample.standing_statistics`)."""
+        from experiments.sample import standing_statistics
 
-    def generate(self, state, inputs):
+        variables = state.generator_variables(ema=True)
+        if state.ema_params is None:
+            return variables
+        return standing_statistics(self.gan.generator, variables, self.config)
+
+    def generate(self, variables, inputs):
         import numpy as np
 
-        return np.asarray(self._apply(self._variables(state), *inputs))
+        return np.asarray(self._apply(variables, *inputs))
 
     def grid(self, device_state, step, path, writer) -> None:
         from jaxgan import summaries
@@ -525,7 +532,7 @@ class _Sampler:
                 discriminator_params={}, discriminator_opt_state={}, generator_opt_state={}
             )
         )
-        grid = summaries.image_grid(self.generate(host, self.fixed_inputs))
+        grid = summaries.image_grid(self.generate(self._variables(host), self.fixed_inputs))
         summaries.save_png(grid, path / "samples" / f"step_{step:06d}.png")
         writer.image(step, "samples", grid)
 
@@ -534,11 +541,12 @@ class _Sampler:
         import numpy as np
 
         total = self.config.num_final_samples
+        variables = self._variables(state)
         if self.gan.conditioning == "image":
             chunks, done = [], 0
             inputs = self._inputs(None, min(total, 500))
             while done < total:
-                chunks.append(self.generate(state, inputs)[: total - done])
+                chunks.append(self.generate(variables, inputs)[: total - done])
                 done += len(chunks[-1])
             return np.concatenate(chunks)
         chunks = []
@@ -546,7 +554,7 @@ class _Sampler:
         for start in range(0, total, 500):
             count = min(500, total - start)
             chunks.append(
-                self.generate(state, self._inputs(jax.random.fold_in(key, start), count, start))
+                self.generate(variables, self._inputs(jax.random.fold_in(key, start), count, start))
             )
         samples = np.concatenate(chunks)
         return samples

@@ -46,6 +46,9 @@ def get_config() -> ml_collections.ConfigDict:
     c.n_critic = 1
     c.update_order = "alternating"  # or "simultaneous" (GAN.update)
     c.ema_decay = ml_collections.FieldReference(None, field_type=float)
+    # Sample the EMA generator with BatchNorm statistics recomputed for its parameters
+    # (experiments.sample.standing_statistics); False: the raw parameters' running averages.
+    c.ema_standing_stats = True
     c.unroll_critic = True  # compile the n_critic iterations unrolled (GAN.unroll_critic)
     # Optimisers.
     c.generator_optimizer = ml_collections.ConfigDict(

@@ -36,8 +36,13 @@ __all__ = [
     "check_normalization",
     "dcgan_kernel_init",
     "normalize",
+    "recompute_batch_stats",
     "weight_layer",
 ]
+
+# BatchNorm's running averages: new = MOMENTUM x old + (1 - MOMENTUM) x batch statistic
+# (PyTorch's momentum 0.1).
+BATCHNORM_MOMENTUM = 0.9
 
 NORMALIZATIONS = ("none", "batch", "layer", "spectral")
 
@@ -101,7 +106,7 @@ def normalize(
     if normalization == "batch":
         return nn.BatchNorm(
             use_running_average=not train,
-            momentum=0.9,
+            momentum=BATCHNORM_MOMENTUM,
             epsilon=1e-5,
             axis_name=axis_name,
             scale_init=_dcgan_scale_init,
@@ -111,6 +116,59 @@ def normalize(
             x
         )
     return x
+
+
+def recompute_batch_stats(apply: Callable, variables: dict, batches) -> dict:
+    """``variables`` with BatchNorm statistics recomputed for their own parameters.
+
+    The running averages a network carries were collected by its raw parameters during
+    training; an exponential moving average of the parameters (or any other set of
+    them) needs its own. This runs ``apply(variables, *inputs, train=True,
+    mutable=["batch_stats"])`` on each element ``inputs`` of ``batches`` (equal batch
+    sizes), every layer normalised by its batch as in training, and returns the
+    population statistics over all of them: the mean of the batch means, and the
+    variance of the union (the mean of ``var + mean^2`` less the squared mean). One
+    batch gives exactly that batch's statistics, so the network in evaluation mode then
+    computes what it computes in training mode on that batch. BigGAN calls these
+    "standing statistics" (Brock et al. 2019).
+    """
+
+    def zeros(tree):
+        return jax.tree.map(jnp.zeros_like, tree)
+
+    @jax.jit
+    def batch_statistics(variables, *inputs):
+        # With zero running averages, one update leaves (1 - momentum) x the batch's.
+        _, updated = apply(
+            {**variables, "batch_stats": zeros(variables["batch_stats"])}, *inputs,
+            train=True, mutable=["batch_stats"],
+        )  # fmt: skip
+        batch = jax.tree.map(lambda s: s / (1 - BATCHNORM_MOMENTUM), updated["batch_stats"])
+        return _with_squares(batch)
+
+    totals, count = None, 0
+    for inputs in batches:
+        stats = batch_statistics(variables, *inputs)
+        totals = stats if totals is None else jax.tree.map(jnp.add, totals, stats)
+        count += 1
+    if not count:
+        raise ValueError("recompute_batch_stats needs at least one batch")
+    means = jax.tree.map(lambda s: s / count, totals)
+    return {**variables, "batch_stats": _population(means)}
+
+
+def _with_squares(stats: dict) -> dict:
+    """Each BatchNorm's ``{mean, var}`` as ``{mean, second}``: E[x] and E[x^2]."""
+    if set(stats) == {"mean", "var"}:
+        return {"mean": stats["mean"], "second": stats["var"] + stats["mean"] ** 2}
+    return {name: _with_squares(child) for name, child in stats.items()}
+
+
+def _population(moments: dict) -> dict:
+    if set(moments) == {"mean", "second"}:
+        variance = moments["second"] - moments["mean"] ** 2
+        return {"mean": moments["mean"], "var": jnp.maximum(variance, 0.0)}
+    return {name: _population(child) for name, child in moments.items()}
 
 
 class VirtualBatchNorm(nn.Module):

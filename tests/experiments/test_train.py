@@ -214,10 +214,22 @@ def test_config_conflict_is_refused_unless_overridden(tmp_path, data_dir):
 def test_sample_entry_loads_only_the_generator(tmp_path, data_dir):
     workdir = tmp_path / "run"
     train.run(dcgan(data_dir, num_steps=2, ema_decay=0.5), str(workdir))
-    step, samples = sample_entry.sample(str(workdir), num_samples=6)
+    said = []
+    step, samples = sample_entry.sample(str(workdir), num_samples=6, report=said.append)
     assert step == 2 and samples.shape == (6, 28, 28, 1)
+    assert said == [
+        "generating 6 samples from step 2 with the EMA parameters and BatchNorm statistics "
+        "recomputed for them"
+    ]
     _, raw = sample_entry.sample(str(workdir), num_samples=6, ema=False)
     assert not np.allclose(samples, raw)  # the EMA weights differ from the raw ones
+    # The same run sampled with the raw parameters' running averages: other images.
+    running = tmp_path / "running"
+    train.run(dcgan(data_dir, num_steps=2, ema_decay=0.5, ema_standing_stats=False), running)
+    said.clear()
+    _, with_running = sample_entry.sample(str(running), num_samples=6, report=said.append)
+    assert said == ["generating 6 samples from step 2 with the EMA parameters"]
+    assert np.isfinite(samples).all() and not np.allclose(samples, with_running, atol=1e-3)
     assert sample_entry.main(["sample", "--workdir", str(workdir), "--num_samples", "4"]) == 0
     assert (workdir / "sample_step_2.png").exists()
 

@@ -251,3 +251,50 @@ def test_dcgan_generator_with_virtual_batch_norm_keeps_its_reference_latents():
     np.testing.assert_allclose(generator.apply(variables, z[:1]), images[:1], atol=1e-5)
     with pytest.raises(ValueError, match="normalization='virtual' is not supported"):
         DCGANGenerator(latent_dim=8, normalization="virtual").init(jax.random.key(0), z)
+
+
+def _dcgan28_generator():
+    from jaxgan.models import DCGANGenerator
+
+    generator = DCGANGenerator(image_size=28, channels=1, latent_dim=8, ngf=4)
+    variables = generator.init(jax.random.key(0), jnp.zeros((2, 8)))
+    # Move the parameters away from init, as an EMA would be, and make the running
+    # averages wrong on purpose: the recomputation must not read them.
+    params = jax.tree.map(
+        lambda leaf: leaf + 0.3 * jax.random.normal(jax.random.key(1), leaf.shape),
+        variables["params"],
+    )
+    stats = jax.tree.map(lambda leaf: leaf + 1.0, variables["batch_stats"])
+    return generator, {"params": params, "batch_stats": stats}
+
+
+def test_recomputed_batch_stats_of_one_batch_make_evaluation_equal_training():
+    from jaxgan.models.layers import recompute_batch_stats
+
+    generator, variables = _dcgan28_generator()
+    z = jax.random.normal(jax.random.key(2), (32, 8))
+    recomputed = recompute_batch_stats(generator.apply, variables, [(z,)])
+    training, _ = generator.apply(variables, z, train=True, mutable=["batch_stats"])
+    np.testing.assert_allclose(generator.apply(recomputed, z), training, atol=2e-5)
+    # The carried running averages give something else.
+    assert np.abs(generator.apply(variables, z) - training).max() > 0.1
+
+
+def test_recomputed_batch_stats_pool_the_batches_as_one_population():
+    from jaxgan.models.layers import recompute_batch_stats
+
+    generator, variables = _dcgan28_generator()
+    z = np.asarray(jax.random.normal(jax.random.key(3), (4, 16, 8)))
+    recomputed = recompute_batch_stats(generator.apply, variables, [(b,) for b in z])
+    # The first BatchNorm follows G's bias-free Dense layer: its inputs are z @ W, so
+    # its population statistics over the 64 latents are plain NumPy.
+    first = np.asarray(variables["params"]["Dense_0"]["kernel"])
+    inputs = (z.reshape(64, 8) @ first).reshape(64 * 7 * 7, 8)  # (7, 7, 8) maps, NHWC
+    stats = recomputed["batch_stats"]["BatchNorm_0"]
+    np.testing.assert_allclose(stats["mean"], inputs.mean(axis=0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(stats["var"], inputs.var(axis=0), rtol=1e-4, atol=1e-5)
+    # Not the mean of the four batches' variances: the spread of their means counts.
+    batch_vars = np.mean([b.var(axis=0) for b in inputs.reshape(4, -1, 8)], axis=0)
+    assert np.all(stats["var"] > batch_vars)
+    with pytest.raises(ValueError, match="at least one batch"):
+        recompute_batch_stats(generator.apply, variables, [])

@@ -1,0 +1,208 @@
+"""The DCGAN-28 main job written independently in PyTorch, to compare jaxgan's training with.
+
+  python -m experiments.torch_twin --config experiments/configs/dcgan_mnist.py --workdir /tmp/twin
+  python -m experiments.evaluate --workdir /tmp/twin
+
+Takes the same config and ``--config.*`` overrides as ``experiments.train`` and mirrors a
+DCGAN-28 run on ``mnist_5k``: the same layers (G: Dense 7x7x2ngf -> BN -> ReLU -> ConvT
+ngf -> BN -> ReLU -> ConvT C -> tanh; D: Conv ndf -> LeakyReLU 0.2 -> Conv 2ndf -> BN ->
+LeakyReLU -> Dense 1), with a bias exactly where the config's ``use_bias`` gives one
+(G's output layer; D's first and last layers), DCGAN initialisation (weights N(0, 0.02),
+BatchNorm scales N(1, 0.02)), the non-saturating loss, Adam with the config's settings,
+its batch size and number of steps, and the EMA of G's weights with BatchNorm
+statistics recomputed for them when ``ema_decay`` is set. The data order and the
+latents are PyTorch's own, seeded by ``config.seed``: a twin, not a bit-for-bit copy.
+
+Writes ``samples.npz`` (``num_final_samples`` images, NHWC in [-1, 1]) and
+``summary.json`` with ``"samples_only": true``, which ``experiments.evaluate`` scores
+with jaxgan's digit classifier as it scores a jaxgan run. Anything the twin does not
+mirror (another model, loss, dataset, optimiser, penalty) is refused with the list of
+what it supports. PyTorch is an optional dependency (the test extra).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import sys
+import time
+
+from experiments import cli
+
+SUPPORTED = {
+    "dataset": ("mnist_5k",),
+    "model": ("dcgan",),
+    "loss": ("non_saturating",),
+    "conditioning": ("none",),
+    "update_order": ("alternating",),
+}
+
+
+def check(config) -> None:
+    """Raises ``cli.UsageError`` naming every field the twin does not mirror."""
+    problems = [
+        f"{field}={config[field]!r} (the twin supports {allowed})"
+        for field, allowed in SUPPORTED.items()
+        if config[field] not in allowed
+    ]
+    for player in ("generator", "discriminator"):
+        if config[player].get("image_size", 28) != 28:
+            problems.append(f"{player}.image_size={config[player].image_size} (only 28)")
+        if config[f"{player}_optimizer"].name != "adam":
+            problems.append(f"{player}_optimizer.name={config[f'{player}_optimizer'].name!r}")
+    if config.discriminator.get("normalization", "batch") != "batch":
+        problems.append(f"discriminator.normalization={config.discriminator.normalization!r}")
+    for field, neutral in (("packing", 1), ("n_critic", 1), ("unrolled_steps", 0),
+                           ("feature_matching_weight", 0.0), ("label_smoothing", 0.0)):  # fmt: skip
+        if config[field] != neutral:
+            problems.append(f"{field}={config[field]!r} (only {neutral!r})")
+    if dict(config.penalties) or dict(config.regularizers) or config.add_regularizers:
+        problems.append("penalties/regularizers (none)")
+    if config.augmentation.name:
+        problems.append(f"augmentation.name={config.augmentation.name!r} (none)")
+    if problems:
+        raise cli.UsageError("experiments.torch_twin does not mirror " + "; ".join(problems))
+
+
+def build(config):
+    """``(generator, discriminator)`` as ``torch.nn`` modules, DCGAN-initialised."""
+    from torch import nn
+
+    latent, channels = config.latent_dim, config.generator.channels
+    ngf, ndf = config.generator.ngf, config.discriminator.ndf
+    g_bias = bool(config.generator.get("use_bias", False))
+    d_bias = bool(config.discriminator.get("use_bias", False))
+    generator = nn.Sequential(
+        nn.Linear(latent, 7 * 7 * 2 * ngf, bias=False), nn.Unflatten(1, (2 * ngf, 7, 7)),
+        nn.BatchNorm2d(2 * ngf), nn.ReLU(),
+        nn.ConvTranspose2d(2 * ngf, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(),
+        nn.ConvTranspose2d(ngf, channels, 4, 2, 1, bias=g_bias), nn.Tanh(),
+    )  # fmt: skip
+    discriminator = nn.Sequential(
+        nn.Conv2d(channels, ndf, 4, 2, 1, bias=d_bias), nn.LeakyReLU(0.2),
+        nn.Conv2d(ndf, 2 * ndf, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * ndf),
+        nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(7 * 7 * 2 * ndf, 1, bias=d_bias),
+    )  # fmt: skip
+    for module in (*generator.modules(), *discriminator.modules()):
+        if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(module.weight, 0.0, 0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.BatchNorm2d):
+            nn.init.normal_(module.weight, 1.0, 0.02)
+            nn.init.zeros_(module.bias)
+    return generator, discriminator
+
+
+def standing_statistics(generator, latent_dim: int, batch_size: int, examples: int, seed: int):
+    """Recomputes G's BatchNorm statistics for its current weights (cumulative averages
+    over ``examples`` latents in training mode), as jaxgan does for its EMA."""
+    import torch
+    from torch import nn
+
+    norms = [m for m in generator.modules() if isinstance(m, nn.BatchNorm2d)]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average
+    rng = torch.Generator().manual_seed(seed + 1_000_003)
+    generator.train()
+    with torch.no_grad():
+        for _ in range(-(-examples // batch_size)):
+            generator(torch.randn(batch_size, latent_dim, generator=rng))
+    for norm in norms:
+        norm.momentum = 0.1
+    generator.eval()
+
+
+def train(config, workdir: pathlib.Path, report=print) -> dict:
+    """Trains the twin and writes ``samples.npz`` and ``summary.json`` in ``workdir``."""
+    import copy
+
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    from experiments.sample import STANDING_STATS_EXAMPLES
+    from jaxgan.data import offline
+
+    check(config)
+    torch.set_num_threads(len(os.sched_getaffinity(0)))  # one per core this run may use
+    torch.manual_seed(config.seed)
+    data = torch.from_numpy(offline.mnist_5k("train")["image"].astype(np.float32) / 127.5 - 1)
+    data = data.permute(0, 3, 1, 2).contiguous()  # NCHW
+    generator, discriminator = build(config)
+    ema = copy.deepcopy(generator) if config.ema_decay is not None else None
+
+    def adam(params, settings):
+        return torch.optim.Adam(params, lr=settings.learning_rate, betas=(settings.b1, settings.b2))
+
+    g_opt = adam(generator.parameters(), config.generator_optimizer)
+    d_opt = adam(discriminator.parameters(), config.discriminator_optimizer)
+    rng = torch.Generator().manual_seed(config.seed)
+    batch, order, position = config.batch_size, torch.randperm(len(data), generator=rng), 0
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    report(f"Training the PyTorch twin of {config.model} in {workdir}: {config.num_steps} steps")
+    start = time.perf_counter()
+    generator.train(), discriminator.train()
+    for step in range(1, config.num_steps + 1):
+        if position + batch > len(data):
+            order, position = torch.randperm(len(data), generator=rng), 0
+        real = data[order[position : position + batch]]
+        position += batch
+        fake = generator(torch.randn(batch, config.latent_dim, generator=rng))
+        d_loss = F.binary_cross_entropy_with_logits(
+            discriminator(real), ones
+        ) + F.binary_cross_entropy_with_logits(discriminator(fake.detach()), zeros)
+        d_opt.zero_grad()
+        d_loss.backward()
+        d_opt.step()
+        g_loss = F.binary_cross_entropy_with_logits(discriminator(fake), ones)
+        g_opt.zero_grad()
+        g_loss.backward()
+        g_opt.step()
+        if ema is not None:
+            with torch.no_grad():
+                for target, source in zip(ema.parameters(), generator.parameters(), strict=True):
+                    target.lerp_(source, 1 - config.ema_decay)
+        if step % config.log_every == 0 or step == config.num_steps:
+            report(f"step {step}/{config.num_steps}  D {d_loss.item():.4f}  G {g_loss.item():.4f}")
+    wall = time.perf_counter() - start
+    sampler = generator
+    if ema is not None:
+        standing_statistics(ema, config.latent_dim, batch, STANDING_STATS_EXAMPLES, config.seed)
+        sampler = ema
+    sampler.eval()
+    with torch.no_grad():
+        latents = torch.randn(config.num_final_samples, config.latent_dim, generator=rng)
+        samples = torch.cat([sampler(chunk) for chunk in latents.split(500)])
+    workdir.mkdir(parents=True, exist_ok=True)
+    np.savez(workdir / "samples.npz", samples=samples.permute(0, 2, 3, 1).numpy())
+    summary = {
+        "samples_only": True, "program": "experiments.torch_twin", "dataset": config.dataset,
+        "model": config.model, "loss": config.loss, "final_step": config.num_steps,
+        "wall_time_s": wall, "config": config.to_dict(), "torch": torch.__version__,
+    }  # fmt: skip
+    (workdir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    report(f"Done in {wall:.0f} s: {workdir}/ holds samples.npz, summary.json.")
+    return summary
+
+
+def main(argv=None) -> int:
+    from experiments.train import define_flags
+
+    argv = list(sys.argv if argv is None else argv)
+    if cli.wants_help(argv):
+        return cli.print_help(__doc__, define_flags())
+    try:
+        values = cli.parse(define_flags, argv)
+        if not values.workdir:
+            raise cli.UsageError("--workdir is required")
+        train(values.config, pathlib.Path(values.workdir))
+    except cli.UsageError as error:
+        return cli.fail(str(error))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
