@@ -13,7 +13,7 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
   ``augmentation`` (``{name, **options}``, ``name=""`` for none), ``packing``
   (PacGAN), ``unrolled_steps`` (Unrolled GAN), ``feature_matching_weight``,
   ``auxiliary_weight``, ``l1_weight``, ``label_smoothing``, ``n_critic``,
-  ``update_order`` (``GAN.update``), ``ema_decay``, ``unroll_critic``.
+  ``update_order`` (``GAN.update``), ``ema_decay``, ``ema_warmup``, ``unroll_critic``.
 - optimisers: ``generator_optimizer`` and ``discriminator_optimizer`` (``name``:
   adam, rmsprop or sgd; ``learning_rate``; ``b1``, ``b2``, ``momentum``), and
   ``weight_clip`` (WGAN; ``None`` for off).
@@ -213,6 +213,7 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN:
         n_critic=config.n_critic,
         update=config.update_order,
         ema_decay=config.ema_decay,
+        ema_warmup=config.get("ema_warmup", True),
         unroll_critic=config.unroll_critic,
     )
 

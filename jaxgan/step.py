@@ -150,6 +150,11 @@ class GAN:
       n_critic: discriminator updates per generator update.
       update: ``alternating`` or ``simultaneous``.
       ema_decay: decay of the generator-parameter EMA, or ``None`` (off).
+      ema_warmup: use ``min(ema_decay, (1 + t) / (10 + t))`` at step ``t``
+        (TensorFlow's ``ExponentialMovingAverage`` with ``num_updates``), so the
+        average forgets the initial weights in a short run (``True``, the default);
+        with ``False`` the fixed decay keeps ``ema_decay ** t`` of them (22 % after
+        1,500 steps at 0.999).
       unroll_critic: compile the ``n_critic`` critic iterations one after another
         (``True``, the default) or as one loop (``False``); the same arithmetic
         either way. Unrolled, XLA optimises each iteration like straight-line code:
@@ -178,6 +183,7 @@ class GAN:
     n_critic: int = 1
     update: str = "alternating"
     ema_decay: float | None = None
+    ema_warmup: bool = True
     unroll_critic: bool = True
 
     def __post_init__(self):
@@ -772,9 +778,11 @@ class GAN:
         new_params_d, _, new_opt_d = new_d_state
         ema = state.ema_params
         if ema is not None:
-            ema = jax.tree.map(
-                lambda e, p: self.ema_decay * e + (1.0 - self.ema_decay) * p, ema, new_params_g
-            )
+            decay = jnp.float32(self.ema_decay)
+            if self.ema_warmup:
+                t = state.step.astype(jnp.float32)
+                decay = jnp.minimum(decay, (1.0 + t) / (10.0 + t))
+            ema = jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, ema, new_params_g)
         updated = state.replace(
             generator_params=new_params_g,
             discriminator_params=new_params_d,

@@ -147,15 +147,21 @@ def test_alternating_and_simultaneous_updates(update):
     )
 
 
-def test_ema_of_generator_parameters():
-    gan = linear_gan(ema_decay=0.9)
+@pytest.mark.parametrize(
+    "warmup, step, decay",
+    [(False, 0, 0.9), (False, 500, 0.9), (True, 0, 0.1), (True, 5, 6 / 15), (True, 500, 0.9)],
+)
+def test_ema_of_generator_parameters(warmup, step, decay):
+    gan = linear_gan(ema_decay=0.9, ema_warmup=warmup)
     batch = {"image": constant_batches([[1.0, 3.0]])[0]}
-    state = linear_state(gan, batch).replace(ema_params=linear_state(gan, batch).generator_params)
+    state = linear_state(gan, batch)
+    state = state.replace(ema_params=state.generator_params, step=jnp.int32(step))
     before = np.asarray(state.generator_params["Dense_0"]["bias"])
     new, _ = jax.jit(gan.train_step)(state, batch, KEY)
     after = np.asarray(new.generator_params["Dense_0"]["bias"])
+    assert not np.allclose(before, after)
     np.testing.assert_allclose(
-        new.ema_params["Dense_0"]["bias"], 0.9 * before + 0.1 * after, rtol=1e-6
+        new.ema_params["Dense_0"]["bias"], decay * before + (1 - decay) * after, rtol=1e-6
     )
 
 

@@ -21,9 +21,11 @@ def get_config() -> ml_collections.ConfigDict:
     c.worker_count = 0
     # Model.
     c.model = "dcgan"
-    c.generator = ml_collections.ConfigDict({"image_size": 28, "channels": 1, "ngf": 64})
+    c.generator = ml_collections.ConfigDict(
+        {"image_size": 28, "channels": 1, "ngf": 64, "use_bias": False}
+    )
     c.discriminator = ml_collections.ConfigDict(
-        {"image_size": 28, "channels": 1, "ndf": 64, "normalization": "batch"}
+        {"image_size": 28, "channels": 1, "ndf": 64, "normalization": "batch", "use_bias": False}
     )
     c.latent_dim = 100
     c.conditioning = "none"
@@ -46,6 +48,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.n_critic = 1
     c.update_order = "alternating"  # or "simultaneous" (GAN.update)
     c.ema_decay = ml_collections.FieldReference(None, field_type=float)
+    c.ema_warmup = True  # decay min(ema_decay, (1 + t) / (10 + t)) at step t (GAN.ema_warmup)
     # Sample the EMA generator with BatchNorm statistics recomputed for its parameters
     # (experiments.sample.standing_statistics); False: the raw parameters' running averages.
     c.ema_standing_stats = True
