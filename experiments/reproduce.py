@@ -57,7 +57,7 @@ def commands(
     if num_steps is not None:
         overrides["num_steps"] = num_steps
     overrides["seed"] = seed
-    train = ["python", "-m", "experiments.train", "--config", cell.config,
+    train = ["python", "-m", cell.program, "--config", cell.config,
              "--workdir", str(directory)]  # fmt: skip
     train += [f"--config.{name}={value}" for name, value in overrides.items()]
     evaluate = ["python", "-m", "experiments.evaluate", "--workdir", str(directory)]

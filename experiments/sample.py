@@ -3,7 +3,10 @@
   python -m experiments.sample --workdir DIR [--num_samples 64] [--seed 0] [--step N] [--no_ema]
 
 Writes ``DIR/sample_step_STEP.png`` (a grid) and ``DIR/sample_step_STEP.npz`` (array
-``samples``, in [-1, 1]). No optimiser is built and no discriminator is loaded.
+``samples``, in [-1, 1]). No optimiser is built and no discriminator is loaded. A
+class-conditional run draws digit ``i mod 10`` in sample ``i``; a pix2pix run translates
+the first ``num_samples`` inputs of its dataset's test split. EMA weights are sampled
+with BatchNorm statistics recomputed for them (``config.ema_standing_stats``).
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ its batch size and number of steps, and the EMA of G's weights with BatchNorm
 statistics recomputed for them when ``ema_decay`` is set. The data order and the
 latents are PyTorch's own, seeded by ``config.seed``: a twin, not a bit-for-bit copy.
 
-Writes ``samples.npz`` (``num_final_samples`` images, NHWC in [-1, 1]) and
-``summary.json`` with ``"samples_only": true``, which ``experiments.evaluate`` scores
-with jaxgan's digit classifier as it scores a jaxgan run. Anything the twin does not
+Writes ``samples.npz`` (``num_final_samples`` images, NHWC in [-1, 1]), ``samples.png``
+(the first 100) and ``summary.json`` with ``"samples_only": true``, which
+``experiments.evaluate`` scores with jaxgan's digit classifier as it scores a jaxgan
+run. Anything the twin does not
 mirror (another model, loss, dataset, optimiser, penalty) is refused with the list of
 what it supports. PyTorch is an optional dependency (the test extra).
 """
@@ -124,6 +125,7 @@ def train(config, workdir: pathlib.Path, report=print) -> dict:
     import torch.nn.functional as F
 
     from experiments.sample import STANDING_STATS_EXAMPLES
+    from jaxgan import summaries
     from jaxgan.data import offline
 
     check(config)
@@ -161,10 +163,13 @@ def train(config, workdir: pathlib.Path, report=print) -> dict:
         g_opt.zero_grad()
         g_loss.backward()
         g_opt.step()
-        if ema is not None:
+        if ema is not None:  # with jaxgan's warm-up (GAN.ema_warmup) unless switched off
+            decay = config.ema_decay
+            if config.get("ema_warmup", True):
+                decay = min(decay, step / (9 + step))  # (1 + t) / (10 + t), t = step - 1
             with torch.no_grad():
                 for target, source in zip(ema.parameters(), generator.parameters(), strict=True):
-                    target.lerp_(source, 1 - config.ema_decay)
+                    target.lerp_(source, 1 - decay)
         if step % config.log_every == 0 or step == config.num_steps:
             report(f"step {step}/{config.num_steps}  D {d_loss.item():.4f}  G {g_loss.item():.4f}")
     wall = time.perf_counter() - start
@@ -177,14 +182,16 @@ def train(config, workdir: pathlib.Path, report=print) -> dict:
         latents = torch.randn(config.num_final_samples, config.latent_dim, generator=rng)
         samples = torch.cat([sampler(chunk) for chunk in latents.split(500)])
     workdir.mkdir(parents=True, exist_ok=True)
-    np.savez(workdir / "samples.npz", samples=samples.permute(0, 2, 3, 1).numpy())
+    samples = samples.permute(0, 2, 3, 1).numpy()
+    np.savez(workdir / "samples.npz", samples=samples)
+    summaries.save_png(summaries.image_grid(samples[:100]), workdir / "samples.png")
     summary = {
         "samples_only": True, "program": "experiments.torch_twin", "dataset": config.dataset,
         "model": config.model, "loss": config.loss, "final_step": config.num_steps,
         "wall_time_s": wall, "config": config.to_dict(), "torch": torch.__version__,
     }  # fmt: skip
     (workdir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    report(f"Done in {wall:.0f} s: {workdir}/ holds samples.npz, summary.json.")
+    report(f"Done in {wall:.0f} s: {workdir}/ holds samples.npz, samples.png, summary.json.")
     return summary
 
 

@@ -4,16 +4,33 @@
 
 The 28x28 DCGAN pair (G: z -> Dense 7x7x128 -> BN -> ReLU -> ConvT 64 -> BN -> ReLU ->
 ConvT 1 -> tanh; D: Conv 64 -> LeakyReLU -> Conv 128 -> BN -> LeakyReLU -> Dense 1),
-non-saturating loss, Adam(2e-4, beta1 = 0.5), batch 64 (Radford et al. 2016). No
-generator EMA: over 1,500 steps an EMA (0.999) paired with the raw BatchNorm statistics
-gave blurrier digits.
+non-saturating loss, Adam(2e-4, beta1 = 0.5), batch 64, 1,500 steps (Radford et al.
+2016). The argument picks the recipe (the rows of ``python -m experiments.reproduce
+main_job``):
+
+- ``main`` (default): biases in G's output layer and D's first and last layers (the
+  layers no BatchNorm follows; PyTorch's layers have them by default). Seed 0 reaches
+  a classifier FD of 149 with them and 256 without (score 5.66 against 5.31).
+- ``plain``: the pair as Radford et al.'s reference code has it, without those biases
+  (the main job until the biases were measured).
+
+No EMA of G's weights: at this budget the EMA (0.999 with warm-up, BatchNorm statistics
+recomputed for it) measured FD 160 against the raw weights' 149 (seed 0), and 253
+without the warm-up, whose average still held 22 % of the initial weights.
 """
 
 from experiments.configs import base
 
+RECIPES = ("main", "plain")
 
-def get_config():
+
+def get_config(arg: str = "main"):
+    if arg not in RECIPES:
+        raise ValueError(f"dcgan_mnist takes one of {RECIPES}; got {arg!r}")
     c = base.get_config()
+    if arg == "main":
+        c.generator.use_bias = True
+        c.discriminator.use_bias = True
     c.num_steps = 1500
     c.sample_every = 250
     c.checkpoint_every = 250

@@ -93,16 +93,21 @@ def test_bad_command_lines_say_what_is_allowed(capsys, argv, message):
     assert status == 2 and message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("table", list(tables.TABLES.values()), ids=lambda t: t.name)
+# The first cell of every table, and the PyTorch twin's cell of the main-job table.
+_SMALLEST = [(t, t.cells[0]) for t in tables.TABLES.values()] + [
+    (tables.MAIN_JOB, tables.MAIN_JOB.cell("plain/torch"))
+]
+
+
+@pytest.mark.parametrize("table, cell", _SMALLEST, ids=[f"{t.name}-{c.name}" for t, c in _SMALLEST])
 def test_smallest_cell_runs_evaluates_resumes_and_writes(
-    tmp_path, monkeypatch, capsys, request, cache, table
+    tmp_path, monkeypatch, capsys, request, cache, table, cell
 ):
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
     if table.name != "toy_mode_coverage":
         request.getfixturevalue("mnist_classifier")  # trained once per session, in `cache`
     monkeypatch.setenv("JAXGAN_CACHE_DIR", str(cache))
-    cell = table.cells[0]
     argv = [table.name, "--seeds", "1", "--cells", cell.name, "--num_steps", "2",
             "--num_samples", "64", "--workdir", str(tmp_path / "w"),
             "--docs", str(tmp_path / "docs" / "results")]  # fmt: skip
@@ -112,6 +117,8 @@ def test_smallest_cell_runs_evaluates_resumes_and_writes(
     assert result["step"] == 2 and result["num_samples"] == 64
     record = json.loads((run / "reproduce.json").read_text())
     assert "--config.num_steps=2 --config.seed=0" in record["train_command"]
+    assert record["train_command"].startswith(f"python -m {cell.program} --config ")
+    assert (run / table.figure).exists() if table.figure else True
     row = next(
         line for line in (tmp_path / "docs" / "results" / f"{table.name}.md").read_text()
         .splitlines() if line.startswith(f"| {cell.name} |")
