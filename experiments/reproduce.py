@@ -13,6 +13,12 @@ spread over several invocations. ``--jobs J`` runs J runs side by side, each pin
 to its own CPU core when there are enough (XLA:CPU gains little from a second core on
 these small networks, so two one-core runs do twice the work of one two-core run).
 
+Each finished run's record -- ``eval.json``, ``summary.json``, ``reproduce.json`` and,
+for seed 0, the cell's figure -- is copied to ``DOCS/runs/TABLE/CELL/seed_S/``, which is
+kept in the repository: the tables are written from these records, so a table can be
+spread over several machines or sessions (a run with a record is finished, whether or
+not its workdir is still there), and anyone can check a number against its run.
+
 Every invocation ends by writing ``DOCS/TABLE.md`` (mean ± sd over the finished
 seeds beside the paper's numbers, the budget, wall times, the commands), its figure
 ``DOCS/TABLE.png`` (seed 0 of every cell side by side) and the index
@@ -30,6 +36,7 @@ import os
 import pathlib
 import platform
 import queue
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,6 +45,7 @@ import time
 from experiments import tables
 
 RESULTS_INDEX = "results.md"
+RECORD_FILES = ("eval.json", "summary.json", "reproduce.json")
 
 
 # ---------------------------------------------------------------------------
@@ -47,6 +55,31 @@ RESULTS_INDEX = "results.md"
 
 def run_dir(workdir: pathlib.Path, table: tables.Table, cell: tables.Cell, seed: int):
     return workdir / table.name / cell.name.replace("/", "_") / f"seed_{seed}"
+
+
+def record_dir(docs: pathlib.Path, table: tables.Table, cell: tables.Cell, seed: int):
+    """Where a finished run's record is kept: ``DOCS/runs/TABLE/CELL/seed_S``."""
+    return run_dir(docs / "runs", table, cell, seed)
+
+
+def archive(table: tables.Table, cell: tables.Cell, seed: int, workdir: pathlib.Path,
+            docs: pathlib.Path) -> bool:  # fmt: skip
+    """Copies a finished run's record from its workdir into the docs; False if unfinished.
+
+    A record already kept is not replaced: it is what the table was written from.
+    """
+    source = run_dir(workdir, table, cell, seed)
+    target = record_dir(docs, table, cell, seed)
+    if (target / "eval.json").exists():
+        return True
+    if not all((source / name).exists() for name in RECORD_FILES):
+        return False
+    target.mkdir(parents=True, exist_ok=True)
+    names = RECORD_FILES + ((table.figure,) if table.figure and seed == 0 else ())
+    for name in names:
+        if (source / name).exists():
+            shutil.copyfile(source / name, target / name)
+    return True
 
 
 def commands(
@@ -95,17 +128,17 @@ def _run_one(train, evaluate, directory: pathlib.Path, core: int | None) -> dict
 
 
 def run_table(
-    table: tables.Table, *, seeds: int, workdir: pathlib.Path, jobs: int = 1,
-    cells: tuple[tables.Cell, ...] | None = None, num_steps=None, num_samples=None,
-    report=print,
+    table: tables.Table, *, seeds: int, workdir: pathlib.Path, docs: pathlib.Path,
+    jobs: int = 1, cells: tuple[tables.Cell, ...] | None = None, num_steps=None,
+    num_samples=None, report=print,
 ) -> list[str]:  # fmt: skip
-    """Runs every unfinished (cell, seed) of ``table``; returns the failures' messages."""
+    """Runs every (cell, seed) of ``table`` without a kept record, archiving each as it
+    finishes; returns the failures' messages."""
     todo = []
     for seed in range(seeds):  # seed-major: an unfinished table still shows every cell
         for cell in cells or table.cells:
-            directory = run_dir(workdir, table, cell, seed)
-            if not (directory / "eval.json").exists():
-                todo.append((cell, seed, directory))
+            if not archive(table, cell, seed, workdir, docs):  # no record kept, none to keep
+                todo.append((cell, seed, run_dir(workdir, table, cell, seed)))
     finished = len(cells or table.cells) * seeds - len(todo)
     report(
         f"{table.name}: {len(todo)} run(s) to do, {finished} already finished, "
@@ -145,6 +178,7 @@ def run_table(
                 report(f"[{count}/{len(todo)}] {cell.name} seed {seed} FAILED ({times}): "
                        f"{record['error']}")  # fmt: skip
                 continue
+            archive(table, cell, seed, workdir, docs)
             result = json.loads((directory / "eval.json").read_text())
             shown = ", ".join(
                 f"{c.header} {_number(result.get(c.metric), c)}" for c in table.columns
@@ -188,14 +222,15 @@ def _mean_sd(values, column: tables.Column) -> str:
     return f"{mean:.{column.digits}f} ± {statistics.stdev(scaled):.{column.digits}f}"
 
 
-def collect(table: tables.Table, workdir: pathlib.Path, seeds: int) -> dict[str, list[dict]]:
-    """``cell name -> [run records]`` of the finished runs (``eval``, ``summary``, ``record``)."""
+def collect(table: tables.Table, docs: pathlib.Path, seeds: int) -> dict[str, list[dict]]:
+    """``cell name -> [run records]`` of the runs kept in ``docs`` (``eval``, ``summary``,
+    ``record`` and the record's ``directory``)."""
     found: dict[str, list[dict]] = {}
     for cell in table.cells:
         runs = []
         for seed in range(seeds):
-            directory = run_dir(workdir, table, cell, seed)
-            paths = [directory / n for n in ("eval.json", "summary.json", "reproduce.json")]
+            directory = record_dir(docs, table, cell, seed)
+            paths = [directory / name for name in RECORD_FILES]
             if all(p.exists() for p in paths):
                 evaluation, summary, record = (json.loads(p.read_text()) for p in paths)
                 runs.append({"seed": seed, "eval": evaluation, "summary": summary,
@@ -208,8 +243,12 @@ def write_table(
     table: tables.Table, *, workdir: pathlib.Path, seeds: int, docs: pathlib.Path,
     command: str,
 ) -> pathlib.Path:  # fmt: skip
-    """Writes ``docs/TABLE.md`` (and ``TABLE.png``) from the finished runs in ``workdir``."""
-    runs = collect(table, workdir, seeds)
+    """Writes ``docs/TABLE.md`` (and ``TABLE.png``) from the runs kept in ``docs/runs``,
+    archiving first any finished run in ``workdir`` that has no record yet."""
+    for seed in range(seeds):
+        for cell in table.cells:
+            archive(table, cell, seed, workdir, docs)
+    runs = collect(table, docs, seeds)
     docs.mkdir(parents=True, exist_ok=True)
     complete = sum(len(r) for r in runs.values())
     wanted = len(table.cells) * seeds
@@ -352,7 +391,8 @@ def write_index(docs: pathlib.Path) -> pathlib.Path:
         "",
         "Each table is produced by `python -m experiments.reproduce TABLE` (runs resume; "
         "see its `--help`) on this repository's offline data; each states its budget and "
-        "where its protocol differs from the paper's.",
+        "where its protocol differs from the paper's. Every number comes from a run whose "
+        f"record (eval.json, summary.json, reproduce.json) is kept in `{docs.name}/runs/`.",
         "",
         "| # | table | state |",
         "|---|---|---|",
@@ -394,7 +434,9 @@ def parse_args(argv):
     parser.add_argument("--cells", help="comma-separated cell names (default: all)")
     parser.add_argument("--num_steps", type=int, help="override every run's steps")
     parser.add_argument("--num_samples", type=int, help="override the evaluation's samples")
-    parser.add_argument("--docs", default="docs/results", help="where TABLE.md goes")
+    parser.add_argument(
+        "--docs", default="docs/results", help="where TABLE.md and the runs' records go"
+    )
     parser.add_argument("--write_only", action="store_true", help="only write the table")
     args = parser.parse_args(argv)
     if args.list:
@@ -430,7 +472,7 @@ def main(argv=None) -> int:
     failures = []
     if not args.write_only:
         failures = run_table(
-            table, seeds=seeds, workdir=workdir, jobs=args.jobs, cells=chosen,
+            table, seeds=seeds, workdir=workdir, docs=docs, jobs=args.jobs, cells=chosen,
             num_steps=args.num_steps, num_samples=args.num_samples,
         )  # fmt: skip
     command = f"python -m experiments.reproduce {table.name} --seeds {seeds}"

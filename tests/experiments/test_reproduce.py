@@ -4,6 +4,7 @@ smallest cell run end to end for a few steps (the pipeline, not the result)."""
 import json
 import pathlib
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -71,6 +72,14 @@ def test_written_table_has_mean_sd_over_seeds_beside_the_paper(tmp_path):
     assert "| ring8/gan | 0 | - | 6.3 |" in text  # not run: no numbers, the paper's still shown
     assert "**Incomplete**: 33 run(s)" in text and "(3 of 36 runs finished" in text
     assert "--config experiments/configs/toy_mode_coverage.py:grid25,pacgan4" in text
+    # The runs' records are kept beside the table, and the table is written from them:
+    # with the workdirs gone (another machine, a new session) it is the same.
+    kept = reproduce.record_dir(tmp_path / "docs" / "results", table, cell, 2)
+    assert json.loads((kept / "eval.json").read_text())["modes_captured"] == 24.0
+    shutil.rmtree(tmp_path / "w")
+    again = reproduce.write_table(table, workdir=tmp_path / "w", seeds=3,
+                                  docs=tmp_path / "docs" / "results", command="CMD")  # fmt: skip
+    assert again.read_text() == text
     index = reproduce.write_index(tmp_path / "docs" / "results").read_text()
     assert "[Toy mode coverage (VEEGAN / PacGAN protocol)](results/toy_mode_coverage.md)" in index
     assert "| incomplete |" in index
@@ -125,7 +134,13 @@ def test_smallest_cell_runs_evaluates_resumes_and_writes(
     )  # fmt: skip
     column = table.columns[0]
     assert f"| {result[column.metric] * column.scale:.{column.digits}f} |" in row
-    # A second invocation finds the run finished and trains nothing.
+    kept = reproduce.record_dir(tmp_path / "docs" / "results", table, cell, 0)
+    assert json.loads((kept / "eval.json").read_text()) == result
+    assert (kept / table.figure).exists() if table.figure else True
+    # A second invocation finds the run's record and trains nothing, even without its
+    # workdir (the record is what the repository keeps).
+    shutil.rmtree(tmp_path / "w")
     capsys.readouterr()
     assert reproduce.main(argv) == 0
     assert re.search(r"0 run\(s\) to do, 1 already finished", capsys.readouterr().out)
+    assert not (tmp_path / "w").exists()
