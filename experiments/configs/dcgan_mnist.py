@@ -9,13 +9,14 @@ non-saturating loss, Adam(2e-4, beta1 = 0.5), batch 64, 1,500 steps (Radford et 
 main_job``):
 
 - ``main`` (default): biases in G's output layer and D's first and last layers (the
-  layers no BatchNorm follows; PyTorch's layers have them by default). Seed 0 reaches
-  a classifier FD of 149 with them and 256 without (score 5.66 against 5.31).
+  layers no BatchNorm follows; PyTorch's layers have them by default). Expect a
+  classifier FD of 147 +- 4 and a score of 5.66 +- 0.05 (5 seeds; without the biases
+  176 +- 20 and 5.37 +- 0.12; real digits 7.3; ``docs/results/main_job.md``).
 - ``plain``: the pair as Radford et al.'s reference code has it, without those biases
   (the main job until the biases were measured).
 
 No EMA of G's weights: at this budget the EMA (0.999 with warm-up, BatchNorm statistics
-recomputed for it) measured FD 160 against the raw weights' 149 (seed 0), and 253
+recomputed for it) measured FD 160 against the raw weights' 149 (seed 0, one run each), and 253
 without the warm-up, whose average still held 22 % of the initial weights.
 """
 
