@@ -82,6 +82,7 @@ CASES = (
     Case("unknown regularizer", "train", _train("--config.add_regularizers=r9:1")),
     Case("negative regularizer weight", "train", _train("--config.add_regularizers=r1:-5")),
     Case("unknown augmentation", "train", _train("--config.augmentation.name=mixup")),
+    Case("LAPGAN level beyond its pyramid", "train", _train("--config.pyramid_level=3")),
     Case("unknown flag", "train", ("experiments.train", "--work_dir=$TMP/w")),
     Case("missing config file", "train",
          ("experiments.train", "--workdir", "$TMP/w", "--config=$TMP/nope.py")),

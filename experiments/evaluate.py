@@ -109,6 +109,13 @@ def evaluate(
             raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
     else:
         found = (saved["summary"]["final_step"], saved["summary"]["config"])
+    if found[1].get("pyramid_level") is not None:
+        raise ValueError(
+            f"{workdir} is one level of a LAPGAN pyramid (pyramid_level="
+            f"{found[1]['pyramid_level']}): its samples are a band of the pyramid, not "
+            "digits; evaluate the directory that python -m experiments.lapgan wrote, "
+            "which holds the chained samples"
+        )
     dataset = found[1]["dataset"]
     toy = dataset in ("ring8", "grid25", "gaussian_mixture_1d")
     count = num_samples or (2500 if toy else 26_000 if dataset == "stacked_mnist" else 10_000)

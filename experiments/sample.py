@@ -79,6 +79,7 @@ def held_out_pairs(config, count: int | None = None) -> dict:
     one), as the training pipeline gives them: what an image-conditioned generator
     (pix2pix) translates when sampled and evaluated.
     """
+    from jaxgan.config import pyramid_option
     from jaxgan.data import load_source, make_pipeline
 
     total = len(load_source(config.dataset, "test", config.get("data_dir")))
@@ -87,7 +88,7 @@ def held_out_pairs(config, count: int | None = None) -> dict:
             config.dataset, batch_size=min(count or total, total), split="test",
             shuffle=False, num_epochs=1, data_dir=config.get("data_dir"),
             image_size=config.get("image_size"), center_crop=config.get("center_crop"),
-            process_index=0, process_count=1,
+            process_index=0, process_count=1, pyramid=pyramid_option(config),
         )
     )  # fmt: skip
     if "condition" not in batch:
@@ -95,45 +96,67 @@ def held_out_pairs(config, count: int | None = None) -> dict:
     return batch
 
 
-def sample(
-    workdir: str, *, num_samples: int, seed: int = 0, step: int | None = None, ema: bool = True,
-    report=None,
-):  # fmt: skip
-    """Returns ``(step, samples)`` from the generator saved in ``workdir``.
+def sample_inputs(config, num_samples: int, seed: int = 0) -> tuple:
+    """The generator's inputs for ``num_samples`` samples of a run with ``config``.
 
-    Class-conditional generators are asked for label ``i mod num_classes`` in sample
-    ``i`` (:func:`requested_labels`); image-conditioned ones (pix2pix) translate the
-    first ``num_samples`` conditions of the test split (:func:`held_out_pairs`; fewer
-    if the split is smaller). ``report``, if given, is called with a line saying which
-    step and which parameters (EMA or raw) the samples come from.
+    Latents ``N(0, 1)`` from ``seed``; class-conditional generators are asked for label
+    ``i mod num_classes`` in sample ``i`` (:func:`requested_labels`); image-conditioned
+    ones get the first ``num_samples`` conditions of the test split
+    (:func:`held_out_pairs`; fewer if the split is smaller), and latents beside them if
+    they take any (LAPGAN's levels).
     """
     import jax
+
+    from jaxgan.config import takes_latents
+
+    if config.conditioning == "image":
+        inputs = (held_out_pairs(config, num_samples)["condition"],)
+        num_samples = len(inputs[0])
+        if not takes_latents(config):
+            return inputs
+    z = jax.random.normal(jax.random.key(seed), (num_samples, config.latent_dim))
+    if config.conditioning == "image":
+        return (*inputs, z)
+    if config.conditioning in ("labels", "projection", "acgan"):
+        return (z, requested_labels(num_samples, config.num_classes))
+    return (z,)
+
+
+def restore_generator(
+    workdir, *, step: int | None = None, ema: bool = True, seed: int = 0
+) -> tuple:
+    """``(config, generator, variables, step, which)``: the generator saved in
+    ``workdir`` (its EMA parameters if any and ``ema``, with BatchNorm statistics
+    recomputed for them), ready for ``generator.apply(variables, *inputs)``; ``which``
+    says in words which parameters they are."""
+    import jax
     import ml_collections
-    import numpy as np
 
     from jaxgan.checkpoint import Checkpointer
     from jaxgan.config import build_models
 
     checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
-    found = checkpointer.restore_config()
-    if found is None:
-        raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
-    config = ml_collections.ConfigDict(found[1])
-    generator, _ = build_models(config)
-    if config.conditioning == "image":
-        inputs = (held_out_pairs(config, num_samples)["condition"],)
-        num_samples = len(inputs[0])
-    else:
-        inputs = (jax.random.normal(jax.random.key(seed), (num_samples, config.latent_dim)),)
-    if config.conditioning in ("labels", "projection", "acgan"):
-        inputs = (*inputs, requested_labels(num_samples, config.num_classes))
-    variables = jax.eval_shape(lambda: generator.init(jax.random.key(0), *inputs))
-    params = variables["params"]
-    like = {"variables": variables, "ema_params": params if config.ema_decay is not None else None}
-    steps = checkpointer.steps()
-    if step is not None and step not in steps:
-        raise ValueError(f"--step={step} is not a checkpoint of {workdir}; it has steps {steps}")
-    step, restored = checkpointer.restore_generator(like, step)
+    try:
+        found = checkpointer.restore_config()
+        if found is None:
+            raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
+        config = ml_collections.ConfigDict(found[1])
+        generator, _ = build_models(config)
+        example = sample_inputs(config, 2, seed)
+        variables = jax.eval_shape(lambda: generator.init(jax.random.key(0), *example))
+        params = variables["params"]
+        like = {
+            "variables": variables,
+            "ema_params": params if config.ema_decay is not None else None,
+        }
+        steps = checkpointer.steps()
+        if step is not None and step not in steps:
+            raise ValueError(
+                f"--step={step} is not a checkpoint of {workdir}; it has steps {steps}"
+            )
+        step, restored = checkpointer.restore_generator(like, step)
+    finally:
+        checkpointer.close()
     variables = dict(restored["variables"])
     if ema and restored["ema_params"] is not None:
         variables["params"] = restored["ema_params"]
@@ -145,11 +168,27 @@ def sample(
         which = "the raw parameters (the run keeps no EMA)"
     else:
         which = "the raw parameters (EMA not used)"
+    return config, generator, variables, step, which
+
+
+def sample(
+    workdir: str, *, num_samples: int, seed: int = 0, step: int | None = None, ema: bool = True,
+    report=None,
+):  # fmt: skip
+    """Returns ``(step, samples)`` from the generator saved in ``workdir``, with the
+    inputs of :func:`sample_inputs`. ``report``, if given, is called with a line saying
+    which step and which parameters (EMA or raw) the samples come from.
+    """
+    import jax
+    import numpy as np
+
+    config, generator, variables, step, which = restore_generator(
+        workdir, step=step, ema=ema, seed=seed
+    )
+    inputs = sample_inputs(config, num_samples, seed)
     if report:
-        report(f"generating {num_samples} samples from step {step} with {which}")
-    samples = np.asarray(jax.jit(generator.apply)(variables, *inputs))
-    checkpointer.close()
-    return step, samples
+        report(f"generating {len(inputs[0])} samples from step {step} with {which}")
+    return step, np.asarray(jax.jit(generator.apply)(variables, *inputs))
 
 
 def main(argv=None) -> int:

@@ -93,14 +93,12 @@ def prepare_workdir(workdir: str) -> pathlib.Path:
 
 def check_resumed_config(saved: dict, config, *, override: bool) -> None:
     """Refuses to resume when a field that defines the checkpoint changed, unless overridden."""
+    from experiments.configs import base
     from jaxgan.config import MODEL_FIELDS
 
-    current = config.to_dict()
-    changed = [
-        field
-        for field in MODEL_FIELDS
-        if _normalise(saved.get(field)) != _normalise(current.get(field))
-    ]
+    current = _normalise(config.to_dict())
+    saved = _with_new_defaults(_normalise(saved), current, _normalise(base.get_config().to_dict()))
+    changed = [field for field in MODEL_FIELDS if saved.get(field) != current.get(field)]
     if changed and not override:
         details = "; ".join(
             f"{field}: checkpoint {saved.get(field)!r}, now {current.get(field)!r}"
@@ -114,6 +112,22 @@ def check_resumed_config(saved: dict, config, *, override: bool) -> None:
 
 def _normalise(value):
     return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def _with_new_defaults(saved: dict, current: dict, default: dict) -> dict:
+    """``saved`` with each field it predates (added to the config after it was written)
+    taken from ``current`` where ``current`` keeps that field's default, which is what
+    the older code did; nested dicts likewise. A new field set to something else still
+    counts as a change."""
+    filled = dict(saved)
+    for key, value in current.items():
+        fallback = default.get(key) if isinstance(default, dict) else None
+        if key not in saved:
+            if value == fallback:
+                filled[key] = value
+        elif isinstance(value, dict) and isinstance(saved[key], dict):
+            filled[key] = _with_new_defaults(saved[key], value, fallback or {})
+    return filled
 
 
 # ----------------------------------------------------------------------------
@@ -487,6 +501,7 @@ class _Sampler:
         import numpy as np
 
         if self.gan.conditioning == "image":
+            from jaxgan.config import pyramid_option
             from jaxgan.data import make_pipeline
 
             conditions = make_pipeline(
@@ -497,8 +512,12 @@ class _Sampler:
                 data_dir=self.config.data_dir,
                 process_index=0,
                 process_count=1,
+                pyramid=pyramid_option(self.config),
             )
-            return (next(conditions)["condition"],)
+            condition = next(conditions)["condition"]
+            if not self.gan.latent_dim:
+                return (condition,)
+            return (condition, jax.random.normal(key, (len(condition), self.gan.latent_dim)))
         z = jax.random.normal(key, (count, self.gan.latent_dim))
         if self.gan.conditioning in ("labels", "acgan"):
             labels = (np.arange(count) + offset) % self.config.num_classes
@@ -542,15 +561,18 @@ class _Sampler:
 
         total = self.config.num_final_samples
         variables = self._variables(state)
-        if self.gan.conditioning == "image":
+        key = jax.random.key(self.config.seed + 2)
+        if self.gan.conditioning == "image":  # the test split's first inputs, repeated
             chunks, done = [], 0
-            inputs = self._inputs(None, min(total, 500))
+            inputs = self._inputs(key, min(total, 500))
             while done < total:
+                if self.gan.latent_dim:  # new latents for each repeat
+                    z = jax.random.normal(jax.random.fold_in(key, done), inputs[1].shape)
+                    inputs = (inputs[0], z)
                 chunks.append(self.generate(variables, inputs)[: total - done])
                 done += len(chunks[-1])
             return np.concatenate(chunks)
         chunks = []
-        key = jax.random.key(self.config.seed + 2)
         for start in range(0, total, 500):
             count = min(500, total - start)
             chunks.append(

@@ -7,7 +7,10 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
 - model: ``model`` (an architecture name from :func:`jaxgan.models.names`),
   ``generator`` and ``discriminator`` (fields of the two modules), ``latent_dim``,
   ``conditioning`` (``none``, ``labels`` -- CGAN, ``projection``, ``acgan``,
-  ``image`` -- pix2pix) and ``num_classes``.
+  ``image`` -- pix2pix, or a LAPGAN level when ``latent_dim`` is set too) and
+  ``num_classes``; ``pyramid_level`` and ``pyramid_levels`` (a LAPGAN level: the
+  pipeline yields that level of each image's Laplacian pyramid, see
+  :func:`jaxgan.data.make_pipeline`).
 - objective: ``loss``, ``penalties`` (name -> weight), ``regularizers`` (term name ->
   weight, or ``{weight, every, player, warmup_steps, regularizer, **options}``),
   ``augmentation`` (``{name, **options}``, ``name=""`` for none), ``packing``
@@ -59,6 +62,8 @@ MODEL_FIELDS = (
     "num_classes",
     "dataset",
     "image_size",
+    "pyramid_level",
+    "pyramid_levels",
     "generator_optimizer",
     "discriminator_optimizer",
     "ema_decay",
@@ -95,6 +100,14 @@ def build_optimizer(
     raise ValueError(f"optimizer name={name!r} is not supported; use one of {OPTIMIZERS}")
 
 
+def takes_latents(config: ml_collections.ConfigDict) -> bool:
+    """Whether ``config``'s generator takes latents: always, except an image-conditioned
+    generator without a ``latent_dim`` field (pix2pix's U-Net: ``G(condition)``)."""
+    if config.conditioning != "image":
+        return True
+    return "latent_dim" in models.get(config.model).generator.__dataclass_fields__
+
+
 def build_models(config: ml_collections.ConfigDict):
     """The ``(generator, discriminator)`` modules of ``config``, conditioning wrappers included."""
     arch = models.get(config.model)
@@ -112,8 +125,8 @@ def build_models(config: ml_collections.ConfigDict):
                 f"conditioning={conditioning!r} needs num_classes; got {num_classes!r}"
             )
         generator_fields["latent_dim"] = config.latent_dim + num_classes
-    elif "latent_dim" in arch.generator.__dataclass_fields__ and conditioning != "image":
-        generator_fields["latent_dim"] = config.latent_dim
+    elif "latent_dim" in arch.generator.__dataclass_fields__:
+        generator_fields["latent_dim"] = config.latent_dim  # with a condition: LAPGAN's levels
     channels_field = (
         "channels" if "channels" in arch.discriminator.__dataclass_fields__ else "input_dim"
     )
@@ -199,7 +212,7 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN:
         generator_optimizer=build_optimizer(config.generator_optimizer),
         discriminator_optimizer=discriminator_optimizer,
         loss=config.loss,
-        latent_dim=config.latent_dim if config.conditioning != "image" else None,
+        latent_dim=config.latent_dim if takes_latents(config) else None,
         conditioning={"projection": "labels"}.get(config.conditioning, config.conditioning),
         penalties=tuple((name, float(weight)) for name, weight in config.penalties.items()),
         regularizers=build_terms(config),
@@ -229,4 +242,11 @@ def pipeline_options(config: ml_collections.ConfigDict) -> dict[str, Any]:
         random_flip=config.random_flip,
         n_critic=config.n_critic,
         worker_count=config.worker_count,
+        pyramid=pyramid_option(config),
     )
+
+
+def pyramid_option(config: ml_collections.ConfigDict) -> tuple[int, int] | None:
+    """``(pyramid_level, pyramid_levels)`` for a LAPGAN level's data, else ``None``."""
+    level = config.get("pyramid_level")
+    return None if level is None else (level, config.get("pyramid_levels", 2))

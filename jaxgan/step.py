@@ -111,8 +111,9 @@ class GAN:
 
     Attributes:
       generator: a Flax module called as ``G(z, *, train)``, ``G(z, labels, *,
-        train)`` (``labels``/``acgan`` conditioning) or ``G(condition, *, train)``
-        (``image`` conditioning, pix2pix).
+        train)`` (``labels``/``acgan`` conditioning), ``G(condition, *, train)``
+        (``image`` conditioning, pix2pix) or ``G(condition, z, *, train)`` (``image``
+        conditioning with a ``latent_dim``: LAPGAN's levels).
       discriminator: a Flax module called as ``D(x, *, train, return_features)``,
         ``D(x, labels, ...)`` (``labels``) or ``D(x, condition, ...)`` (``image``);
         with ``acgan`` it returns ``(outputs, class_logits)``.
@@ -121,7 +122,8 @@ class GAN:
       loss: a loss family name (:func:`jaxgan.losses.names`), a
         :class:`jaxgan.losses.LossFamily`, or a pair ``(discriminator_loss,
         generator_loss)`` of pure functions (:func:`jaxgan.objectives.resolve_loss`).
-      latent_dim: size of ``z`` (not used with ``image`` conditioning).
+      latent_dim: size of ``z``; with ``image`` conditioning ``None`` (pix2pix: the
+        condition is G's only input) or the size of the latents G takes beside it.
       conditioning: ``none``, ``labels`` (CGAN or projection D; batches carry
         ``label``), ``acgan`` (auxiliary classifier) or ``image`` (pix2pix; batches
         carry ``condition``, the generator's input).
@@ -266,7 +268,7 @@ class GAN:
         strategy) lays them out along the batch like the data, so that the generator
         and everything downstream of it is split over the devices.
         """
-        if self.conditioning == "image":
+        if self.conditioning == "image" and not self.latent_dim:
             return (batch["condition"],)
         size = batch["image"].shape[0]
         if axis_name is None:
@@ -279,6 +281,8 @@ class GAN:
             z = jax.lax.dynamic_slice_in_dim(z_all, jax.lax.axis_index(axis_name) * size, size)
         if self.conditioning in ("labels", "acgan"):
             return (z, batch["label"])
+        if self.conditioning == "image":
+            return (batch["condition"], z)
         return (z,)
 
     def _discriminator_inputs(self, x: jax.Array, batch: Batch) -> tuple:
@@ -833,6 +837,6 @@ class GAN:
         """The generator in evaluation mode on ``inputs`` (EMA parameters if present).
 
         ``inputs`` are the generator's positional inputs, e.g. ``(z,)``, ``(z,
-        labels)`` or ``(condition,)``.
+        labels)``, ``(condition,)`` or ``(condition, z)``.
         """
         return self.generator.apply(state.generator_variables(ema=ema), *inputs, train=False)

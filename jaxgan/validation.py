@@ -128,7 +128,8 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     """Every problem with the values of a run config (empty when it is usable).
 
     Ranges: learning rates > 0, Adam's betas and momentum in [0, 1), steps, batch size,
-    ``n_critic``, intervals, sample counts, latent size and ``packing`` >= 1, loss and
+    ``n_critic``, intervals, sample counts, latent size, ``packing`` and
+    ``pyramid_levels`` >= 1, ``pyramid_level`` in [0, ``pyramid_levels``], loss and
     regulariser weights >= 0, ``ema_decay`` and ``label_smoothing`` in [0, 1),
     ``weight_clip`` > 0; names: dataset, model, loss, conditioning, strategy,
     optimiser, update order, penalties, regularisers, augmentation.
@@ -147,6 +148,17 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     for path in ("unrolled_steps", "max_consecutive_skips", "worker_count"):
         c.number(path, minimum=0, integer=True)
     c.number("num_devices", minimum=1, integer=True, optional=True)
+    c.number("pyramid_levels", minimum=1, integer=True, optional=True)
+    levels = c.get("pyramid_levels")
+    if isinstance(levels, int) and levels >= 1:  # LAPGAN: a level of that pyramid
+        level = c.get("pyramid_level")
+        c.number("pyramid_level", minimum=0, integer=True, optional=True)
+        if isinstance(level, int) and not isinstance(level, bool) and level > levels:
+            c.fail(
+                "pyramid_level",
+                f"must be in [0, {levels}]: a pyramid of pyramid_levels={levels} has "
+                f"{levels + 1} levels (0 the finest, {levels} the coarsest image)",
+            )
     c.number("seed", integer=True)
     for path in ("feature_matching_weight", "auxiliary_weight", "l1_weight"):
         c.number(path, minimum=0)

@@ -17,6 +17,10 @@ def get_config() -> ml_collections.ConfigDict:
     c.image_size = ml_collections.FieldReference(None, field_type=int)
     c.center_crop = ml_collections.FieldReference(None, field_type=int)
     c.random_flip = False
+    # LAPGAN: train on level pyramid_level of a pyramid_levels-level Laplacian pyramid
+    # (jaxgan.data.make_pipeline's pyramid); None: the images themselves.
+    c.pyramid_level = ml_collections.FieldReference(None, field_type=int)
+    c.pyramid_levels = 2
     c.batch_size = 64
     c.worker_count = 0
     # Model.

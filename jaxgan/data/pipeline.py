@@ -156,6 +156,7 @@ class _Examples:
     image_size: int | None
     random_flip: bool
     n_critic: int
+    pyramid: tuple[int, int] | None = None
 
     def __call__(self, indices: np.ndarray, rng: np.random.Generator) -> dict:
         if self.cache is not None:
@@ -176,6 +177,8 @@ class _Examples:
             for key in ("image", "condition"):
                 if key in out:
                     out[key] = np.where(flip[:, None, None, None], out[key][:, :, ::-1], out[key])
+        if self.pyramid is not None:
+            out.update(_pyramid_level(out["image"], *self.pyramid))
         if self.n_critic > 1:
             out = {k: v.reshape((self.n_critic, -1) + v.shape[1:]) for k, v in out.items()}
         return out
@@ -188,6 +191,20 @@ class _Examples:
         if self.image_size and images.shape[1:3] != (self.image_size, self.image_size):
             images = _resize(images, self.image_size)
         return images.astype(np.float32) * np.float32(2.0 / self.max_pixel) - np.float32(1.0)
+
+
+def _pyramid_level(images: np.ndarray, level: int, levels: int) -> dict[str, np.ndarray]:
+    """One level of the images' Laplacian pyramid (:mod:`jaxgan.pyramid`), as LAPGAN
+    trains it: the coarsest (``level == levels``) is ``image`` alone; a finer level is
+    the band-pass residual as ``image`` and the coarser image upsampled as ``condition``
+    (what the residual is added to)."""
+    from jaxgan import pyramid
+
+    bands = pyramid.laplacian_pyramid(images, levels)
+    if level == levels:
+        return {"image": np.asarray(bands[level])}
+    coarser = pyramid.reconstruct(bands[level + 1 :])
+    return {"image": np.asarray(bands[level]), "condition": np.asarray(pyramid.upsample(coarser))}
 
 
 def _stack(examples: list[dict]) -> dict[str, np.ndarray]:
@@ -272,6 +289,7 @@ def make_pipeline(
     process_count: int | None = None,
     worker_count: int = 0,
     cache: bool | None = None,
+    pyramid: tuple[int, int] | None = None,
 ) -> Pipeline:
     """Builds the input pipeline of ``dataset``.
 
@@ -290,6 +308,10 @@ def make_pipeline(
       process_index, process_count: this process's shard (default: JAX's).
       worker_count: Grain worker processes (0: decode in this process).
       cache: hold the split in memory (default: for the offline datasets).
+      pyramid: ``(level, levels)``: give level ``level`` of each image's ``levels``-level
+        Laplacian pyramid instead of the image (LAPGAN): the coarse image when
+        ``level == levels``, else the residual as ``image`` and the coarser image
+        upsampled as ``condition``.
 
     Raises:
       ValueError: a batch size not divisible by the process count or larger than the
@@ -301,6 +323,8 @@ def make_pipeline(
         process_index, process_count = jax.process_index(), jax.process_count()
     if batch_size < 1 or n_critic < 1:
         raise ValueError(f"batch_size={batch_size} and n_critic={n_critic} must be positive")
+    if pyramid is not None and not 0 <= pyramid[0] <= pyramid[1]:
+        raise ValueError(f"pyramid=(level, levels)={pyramid} needs 0 <= level <= levels")
     if batch_size % process_count:
         raise ValueError(
             f"batch_size={batch_size} is not divisible by {process_count} processes; use a "
@@ -331,7 +355,10 @@ def make_pipeline(
         image_size=image_size,
         random_flip=random_flip,
         n_critic=n_critic,
+        pyramid=None if pyramid is None else tuple(pyramid),
     )
+    if pyramid is not None and examples.max_pixel is None:
+        raise ValueError(f"pyramid={pyramid} needs images; {dataset!r} holds points")
     batches = indices.random_map(examples, seed=seed).to_iter_dataset()
     if worker_count:
         from absl import flags

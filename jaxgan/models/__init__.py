@@ -21,6 +21,7 @@ from jaxgan.models.conditional import (
     ProjectionDiscriminator,
 )
 from jaxgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from jaxgan.models.lapgan import LaplacianDiscriminator, LaplacianGenerator
 from jaxgan.models.layers import (
     NORMALIZATIONS,
     MaxoutDense,
@@ -46,6 +47,8 @@ __all__ = [
     "DCGANGenerator",
     "GoodfellowMLPDiscriminator",
     "GoodfellowMLPGenerator",
+    "LaplacianDiscriminator",
+    "LaplacianGenerator",
     "MLPDiscriminator",
     "MLPGenerator",
     "MaxoutDense",
@@ -79,6 +82,7 @@ _ARCHITECTURES = {
         Architecture("dcgan", DCGANGenerator, DCGANDiscriminator),
         Architecture("resnet", ResNetGenerator, ResNetDiscriminator),
         Architecture("pix2pix", UNetGenerator, PatchGANDiscriminator),
+        Architecture("lapgan", LaplacianGenerator, LaplacianDiscriminator),
     )
 }
 

@@ -29,6 +29,43 @@ def assert_same_batches(first, second):
             np.testing.assert_array_equal(a[key], b[key])
 
 
+def _block_means(images, block):
+    b, h, w, c = images.shape
+    return images.reshape(b, h // block, block, w // block, block, c).mean(axis=(2, 4))
+
+
+def _numpy_upsample(images):
+    """Bilinear x2 with half-pixel centres and repeated edges (weights 3/4, 1/4)."""
+    for axis in (1, 2):
+        x = np.moveaxis(images, axis, 0)
+        before, after = np.concatenate([x[:1], x[:-1]]), np.concatenate([x[1:], x[-1:]])
+        out = np.empty((2 * len(x), *x.shape[1:]), x.dtype)
+        out[0::2], out[1::2] = 0.75 * x + 0.25 * before, 0.75 * x + 0.25 * after
+        images = np.moveaxis(out, 0, axis)
+    return images
+
+
+@pytest.mark.parametrize("level", [0, 1, 2])
+def test_pyramid_levels_of_the_digits(data_dir, level):
+    images = next(pipeline(data_dir, shuffle=False))["image"].astype(np.float64)
+    batch = next(pipeline(data_dir, shuffle=False, pyramid=(level, 2)))
+    # I_k is the 2^k x 2^k block mean; level k < 2 is h_k = I_k - up(I_{k+1}) given
+    # up(I_{k+1}); level 2 is I_2 alone.
+    mean_k = _block_means(images, 2**level)
+    if level == 2:
+        assert set(batch) == {"image", "label"}
+        np.testing.assert_allclose(batch["image"], mean_k, atol=1e-5)
+        return
+    assert batch["image"].shape == batch["condition"].shape == (32, 28 >> level, 28 >> level, 1)
+    coarser = _block_means(images, 2 ** (level + 1))
+    np.testing.assert_allclose(batch["condition"], _numpy_upsample(coarser), atol=1e-5)
+    np.testing.assert_allclose(batch["image"] + batch["condition"], mean_k, atol=1e-5)
+    with pytest.raises(ValueError, match=r"levels\)=\(3, 2\) needs 0 <= level <= levels"):
+        pipeline(data_dir, pyramid=(3, 2))
+    with pytest.raises(ValueError, match="needs images; 'ring8' holds points"):
+        pipeline(data_dir, dataset="ring8", pyramid=(0, 2))
+
+
 def test_batches_are_normalised_images(data_dir):
     batch = next(pipeline(data_dir))
     assert set(batch) == {"image", "label"}

@@ -211,6 +211,21 @@ def test_config_conflict_is_refused_unless_overridden(tmp_path, data_dir):
     assert summary["final_step"] == 4
 
 
+def test_fields_added_after_a_checkpoint_match_only_at_their_defaults():
+    from experiments.configs import base
+
+    config = base.get_config()
+    saved = config.to_dict()
+    # A checkpoint written before use_bias and the pyramid fields existed.
+    del saved["generator"]["use_bias"], saved["pyramid_level"], saved["pyramid_levels"]
+    train.check_resumed_config(saved, config, override=False)  # the defaults: what it did
+    config.generator.use_bias = True
+    config.pyramid_level = 1
+    with pytest.raises(train.UsageError, match="generator: checkpoint .*pyramid_level") as error:
+        train.check_resumed_config(saved, config, override=False)
+    assert "pyramid_levels" not in str(error.value)  # still at its default
+
+
 def test_sample_entry_loads_only_the_generator(tmp_path, data_dir):
     workdir = tmp_path / "run"
     train.run(dcgan(data_dir, num_steps=2, ema_decay=0.5), str(workdir))

@@ -365,7 +365,7 @@ def test_wrong_inputs_name_the_expected(model, args, message):
 
 
 def test_registry():
-    assert set(models.names()) == {"goodfellow_mlp", "mlp", "dcgan", "resnet", "pix2pix"}
+    assert set(models.names()) == {"goodfellow_mlp", "mlp", "dcgan", "resnet", "pix2pix", "lapgan"}
     arch = models.get("dcgan")
     assert arch.generator is DCGANGenerator and arch.discriminator is DCGANDiscriminator
     with pytest.raises(ValueError, match="unknown architecture 'stylegan'.*dcgan"):

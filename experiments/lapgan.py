@@ -1,0 +1,184 @@
+"""Trains LAPGAN on mnist_5k level by level and chains the levels into samples.
+
+  python -m experiments.lapgan --workdir workdirs/lapgan [--steps_per_level 500]
+      [--seed 0] [--num_samples 10000]
+  python -m experiments.evaluate --workdir workdirs/lapgan
+
+Trains ``experiments/configs/lapgan_mnist.py:7``, ``:14`` and ``:28`` with
+``experiments.train`` into ``WORKDIR/level_7``, ``level_14`` and ``level_28``, one after
+another as in the paper (each resumes from its checkpoint; a finished one is left as it
+is), then samples the pyramid (Denton et al. 2015, eq. 3): a 7x7 image from the coarse
+generator, then at 14x14 and 28x28 ``I = upsample(I_coarser) + G_k(upsample(I_coarser),
+z_k)``, clipped to [-1, 1] at the end. Writes ``WORKDIR/samples.npz`` (NHWC in
+[-1, 1]), ``samples.png`` (the first 100), ``pyramid.png`` (8 samples at 7, 14 and 28
+pixels) and ``summary.json`` (``"samples_only": true``, each level's summary), which
+``experiments.evaluate`` scores like any run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+CONFIG = "experiments/configs/lapgan_mnist.py"
+LEVELS = ("7", "14", "28")  # coarse to fine
+
+
+def chain(coarse: Callable, refiners: Sequence[Callable], latents: Sequence) -> list:
+    """The pyramid's samples, coarse to fine: ``coarse(latents[0])`` is the coarsest
+    image; each ``refiners[k](condition, latents[k + 1])`` draws the residual added to
+    ``condition``, the image so far upsampled. Returns every level's images, each
+    clipped to [-1, 1] (the finer levels refine the unclipped ones)."""
+    import jax.numpy as jnp
+
+    from jaxgan import pyramid
+
+    if len(latents) != len(refiners) + 1:
+        raise ValueError(
+            f"{len(refiners)} refining levels take {len(refiners) + 1} latents; got {len(latents)}"
+        )
+    image = coarse(latents[0])
+    images = [image]
+    for refine, z in zip(refiners, latents[1:], strict=True):
+        condition = pyramid.upsample(image)
+        image = condition + refine(condition, z)
+        images.append(image)
+    return [jnp.clip(level, -1.0, 1.0) for level in images]
+
+
+def level_config(size: str, *, steps: int, seed: int):
+    from experiments import configs
+
+    config = configs.load(f"{CONFIG}:{size}")
+    config.num_steps = steps
+    config.seed = seed
+    return config
+
+
+def train_levels(workdir: pathlib.Path, *, steps: int, seed: int, report=print) -> dict:
+    """Trains (or resumes) every level; returns each level's ``summary.json``."""
+    from experiments import train
+
+    summaries = {}
+    for size in LEVELS:
+        directory = workdir / f"level_{size}"
+        report(f"LAPGAN level {size}x{size}: {directory}")
+        train.run(level_config(size, steps=steps, seed=seed), str(directory),
+                  config_name=f"{CONFIG}:{size}")  # fmt: skip
+        summaries[size] = json.loads((directory / "summary.json").read_text())
+    return summaries
+
+
+def sample_levels(workdir: pathlib.Path, *, num_samples: int, seed: int) -> list:
+    """``[I_7, I_14, I_28]`` of :func:`chain` for ``num_samples`` latents drawn from
+    ``seed`` (NumPy, NHWC in [-1, 1]), with each level's saved generator."""
+    import jax
+    import numpy as np
+
+    from experiments.sample import restore_generator
+
+    restored = [restore_generator(workdir / f"level_{size}", seed=seed) for size in LEVELS]
+    (_, coarse_g, coarse_v, *_), *refining = restored
+    coarse = jax.jit(lambda z: coarse_g.apply(coarse_v, z))
+    refiners = [
+        jax.jit(lambda c, z, g=generator, v=variables: g.apply(v, c, z))
+        for _, generator, variables, *_ in refining
+    ]
+    sizes = [restored[0][0].latent_dim] + [int(size) ** 2 for size in LEVELS[1:]]
+    key = jax.random.key(seed)
+    chunks = []
+    for start in range(0, num_samples, 500):
+        count = min(500, num_samples - start)
+        keys = jax.random.split(jax.random.fold_in(key, start), len(LEVELS))
+        latents = [jax.random.normal(k, (count, n)) for k, n in zip(keys, sizes, strict=True)]
+        chunks.append([np.asarray(level) for level in chain(coarse, refiners, latents)])
+    return [np.concatenate(level) for level in zip(*chunks, strict=True)]
+
+
+def save_pyramid_figure(levels: list, path: pathlib.Path, count: int = 8) -> None:
+    """``count`` samples (columns) at each level (rows, coarse to fine)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(len(levels), count, figsize=(1.2 * count, 1.3 * len(levels)))
+    for row, images in enumerate(levels):
+        for column in range(count):
+            axis = axes[row, column]
+            axis.imshow(images[column, :, :, 0], cmap="gray", vmin=-1, vmax=1)
+            axis.set_xticks([])
+            axis.set_yticks([])
+        axes[row, 0].set_ylabel(f"{images.shape[1]}x{images.shape[2]}", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def run(workdir: pathlib.Path, *, steps: int, seed: int, num_samples: int, report=print) -> dict:
+    """Trains the levels, samples the chain, writes the outputs; returns the summary."""
+    import numpy as np
+
+    from jaxgan import summaries as summary_images
+
+    levels = train_levels(workdir, steps=steps, seed=seed, report=report)
+    report(f"sampling {num_samples} chained samples (7 -> 14 -> 28)")
+    start = time.perf_counter()
+    images = sample_levels(workdir, num_samples=num_samples, seed=seed)
+    np.savez(workdir / "samples.npz", samples=images[-1])
+    summary_images.save_png(summary_images.image_grid(images[-1][:100]), workdir / "samples.png")
+    save_pyramid_figure(images, workdir / "pyramid.png")
+    config = level_config(LEVELS[-1], steps=steps, seed=seed)
+    config.pyramid_level = None  # the chained samples are whole digits
+    summary = {
+        "samples_only": True, "program": "experiments.lapgan", "dataset": config.dataset,
+        "model": "lapgan", "loss": config.loss,
+        "final_step": sum(level["final_step"] for level in levels.values()),
+        "steps_per_level": steps,
+        "wall_time_s": sum(level["wall_time_s"] for level in levels.values()),
+        "sampling_s": time.perf_counter() - start,
+        "config": config.to_dict(), "levels": levels,
+    }  # fmt: skip
+    (workdir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    report(f"Done: {workdir}/ holds samples.npz, samples.png, pyramid.png, summary.json, "
+           "level_7/, level_14/, level_28/.")  # fmt: skip
+    return summary
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.lapgan",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
+    parser.add_argument("--workdir", required=True, help="where the levels and samples go")
+    parser.add_argument("--steps_per_level", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--num_samples", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    for name in ("steps_per_level", "num_samples"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name}={getattr(args, name)} must be >= 1")
+    workdir = pathlib.Path(args.workdir)
+    if workdir.exists() and not workdir.is_dir():
+        parser.error(f"--workdir={workdir} is a file, not a directory")
+    from absl import logging as absl_logging
+
+    from experiments.train import UsageError
+
+    absl_logging.set_verbosity(absl_logging.ERROR)  # as experiments.train: no per-save notices
+    try:
+        run(workdir, steps=args.steps_per_level, seed=args.seed, num_samples=args.num_samples)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
