@@ -1,8 +1,9 @@
 """Trains LAPGAN on mnist_5k level by level and chains the levels into samples.
 
   python -m experiments.lapgan --workdir workdirs/lapgan [--steps_per_level 500]
-      [--seed 0] [--num_samples 10000]
+      [--seed 0] [--num_samples 10000] [--from_real 7 --from_real 14]
   python -m experiments.evaluate --workdir workdirs/lapgan
+  python -m experiments.evaluate --workdir workdirs/lapgan/from_real_7
 
 Trains ``experiments/configs/lapgan_mnist.py:7``, ``:14`` and ``:28`` with
 ``experiments.train`` into ``WORKDIR/level_7``, ``level_14`` and ``level_28``, one after
@@ -12,7 +13,10 @@ generator, then at 14x14 and 28x28 ``I = upsample(I_coarser) + G_k(upsample(I_co
 z_k)``, clipped to [-1, 1] at the end. Writes ``WORKDIR/samples.npz`` (NHWC in
 [-1, 1]), ``samples.png`` (the first 100), ``pyramid.png`` (8 samples at 7, 14 and 28
 pixels) and ``summary.json`` (``"samples_only": true``, each level's summary), which
-``experiments.evaluate`` scores like any run.
+``experiments.evaluate`` scores like any run. ``--from_real SIZE`` also refines the
+training digits' own SIZExSIZE level with the trained finer levels into
+``WORKDIR/from_real_SIZE/`` (4,500 samples): the chain's quality when every coarser
+level is perfect, which tells the levels' errors apart.
 """
 
 from __future__ import annotations
@@ -99,6 +103,40 @@ def sample_levels(workdir: pathlib.Path, *, num_samples: int, seed: int) -> list
     return [np.concatenate(level) for level in zip(*chunks, strict=True)]
 
 
+def refine_real_digits(workdir: pathlib.Path, size: str, *, seed: int):
+    """The training digits' pyramid cut at level ``size`` (``"7"`` or ``"14"``), refined
+    to 28x28 by the trained finer levels: what the chain reaches when every coarser
+    level is perfect, which tells the levels' errors apart. NHWC in [-1, 1], shuffled
+    (the digits are stored class by class, and the score's splits need a random
+    order)."""
+    import jax
+    import numpy as np
+
+    from experiments.sample import restore_generator
+    from jaxgan import pyramid
+    from jaxgan.data import offline
+
+    start = LEVELS.index(size)
+    if start == len(LEVELS) - 1:
+        raise ValueError(f"level {size} is the finest; refine from one of {LEVELS[:-1]}")
+    digits = offline.mnist_5k("train")["image"].astype(np.float32) / 127.5 - 1.0
+    digits = digits[np.random.default_rng(seed).permutation(len(digits))]
+    bands = pyramid.laplacian_pyramid(digits, len(LEVELS) - 1)
+    images = np.asarray(pyramid.reconstruct(bands[len(LEVELS) - 1 - start :]))
+    key = jax.random.key(seed)
+    for finer in LEVELS[start + 1 :]:
+        _, generator, variables, *_ = restore_generator(workdir / f"level_{finer}", seed=seed)
+        refine = jax.jit(lambda c, z, g=generator, v=variables: g.apply(v, c, z))
+        chunks = []
+        for first in range(0, len(images), 500):
+            condition = pyramid.upsample(images[first : first + 500])
+            z = jax.random.normal(jax.random.fold_in(key, first), (len(condition), int(finer) ** 2))
+            chunks.append(np.asarray(condition + refine(condition, z)))
+        images = np.concatenate(chunks)
+        key = jax.random.fold_in(key, int(finer))
+    return np.clip(images, -1.0, 1.0)
+
+
 def save_pyramid_figure(levels: list, path: pathlib.Path, count: int = 8) -> None:
     """``count`` samples (columns) at each level (rows, coarse to fine)."""
     import matplotlib
@@ -119,8 +157,18 @@ def save_pyramid_figure(levels: list, path: pathlib.Path, count: int = 8) -> Non
     plt.close(figure)
 
 
-def run(workdir: pathlib.Path, *, steps: int, seed: int, num_samples: int, report=print) -> dict:
-    """Trains the levels, samples the chain, writes the outputs; returns the summary."""
+def run(
+    workdir: pathlib.Path,
+    *,
+    steps: int,
+    seed: int,
+    num_samples: int,
+    from_real: Sequence[str] = (),
+    report=print,
+) -> dict:
+    """Trains the levels, samples the chain, writes the outputs; returns the summary.
+    For each size in ``from_real``, also ``WORKDIR/from_real_SIZE/`` with the
+    samples of :func:`refine_real_digits` (scored by ``experiments.evaluate``)."""
     import numpy as np
 
     from jaxgan import summaries as summary_images
@@ -144,6 +192,14 @@ def run(workdir: pathlib.Path, *, steps: int, seed: int, num_samples: int, repor
         "config": config.to_dict(), "levels": levels,
     }  # fmt: skip
     (workdir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    for size in from_real:
+        directory = workdir / f"from_real_{size}"
+        directory.mkdir(exist_ok=True)
+        report(f"refining the training digits' {size}x{size} level: {directory}")
+        np.savez(directory / "samples.npz", samples=refine_real_digits(workdir, size, seed=seed))
+        (directory / "summary.json").write_text(
+            json.dumps({**summary, "from_real": size}, indent=2, sort_keys=True) + "\n"
+        )
     report(f"Done: {workdir}/ holds samples.npz, samples.png, pyramid.png, summary.json, "
            "level_7/, level_14/, level_28/.")  # fmt: skip
     return summary
@@ -160,6 +216,11 @@ def main(argv=None) -> int:
     parser.add_argument("--steps_per_level", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--num_samples", type=int, default=10_000)
+    parser.add_argument(
+        "--from_real", action="append", default=[], choices=LEVELS[:-1],
+        help="also refine the training digits' pyramid cut at this level (repeatable) "
+        "into WORKDIR/from_real_SIZE/, to tell the levels' errors apart",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     for name in ("steps_per_level", "num_samples"):
         if getattr(args, name) < 1:
@@ -173,7 +234,8 @@ def main(argv=None) -> int:
 
     absl_logging.set_verbosity(absl_logging.ERROR)  # as experiments.train: no per-save notices
     try:
-        run(workdir, steps=args.steps_per_level, seed=args.seed, num_samples=args.num_samples)
+        run(workdir, steps=args.steps_per_level, seed=args.seed, num_samples=args.num_samples,
+            from_real=args.from_real)  # fmt: skip
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

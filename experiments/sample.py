@@ -5,8 +5,10 @@
 Writes ``DIR/sample_step_STEP.png`` (a grid) and ``DIR/sample_step_STEP.npz`` (array
 ``samples``, in [-1, 1]). No optimiser is built and no discriminator is loaded. A
 class-conditional run draws digit ``i mod 10`` in sample ``i``; a pix2pix run translates
-the first ``num_samples`` inputs of its dataset's test split. EMA weights are sampled
-with BatchNorm statistics recomputed for them (``config.ema_standing_stats``).
+the first ``num_samples`` inputs of its dataset's test split; a LAPGAN pyramid (the
+workdir of ``experiments.lapgan``) chains its levels' latest generators, 7 -> 14 -> 28.
+EMA weights are sampled with BatchNorm statistics recomputed for them
+(``config.ema_standing_stats``).
 """
 
 from __future__ import annotations
@@ -182,6 +184,20 @@ def sample(
     import jax
     import numpy as np
 
+    pyramid = _lapgan_summary(workdir)
+    if pyramid is not None:  # a LAPGAN pyramid: chain its levels
+        from experiments import lapgan
+
+        if step is not None:
+            raise ValueError(
+                f"--step={step}: a LAPGAN pyramid ({workdir}) is sampled with each level's "
+                "latest checkpoint; sample one level's workdir for an earlier step"
+            )
+        if report:
+            report(f"generating {num_samples} samples by chaining the LAPGAN levels "
+                   f"{' -> '.join(lapgan.LEVELS)} (each level's latest checkpoint)")  # fmt: skip
+        levels = lapgan.sample_levels(pathlib.Path(workdir), num_samples=num_samples, seed=seed)
+        return pyramid["final_step"], levels[-1]
     config, generator, variables, step, which = restore_generator(
         workdir, step=step, ema=ema, seed=seed
     )
@@ -189,6 +205,19 @@ def sample(
     if report:
         report(f"generating {len(inputs[0])} samples from step {step} with {which}")
     return step, np.asarray(jax.jit(generator.apply)(variables, *inputs))
+
+
+def _lapgan_summary(workdir: str) -> dict | None:
+    """The ``summary.json`` of a pyramid ``experiments.lapgan`` trained, else ``None``."""
+    import json
+
+    try:
+        summary = json.loads((pathlib.Path(workdir) / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(summary, dict) and summary.get("program") == "experiments.lapgan":
+        return summary
+    return None
 
 
 def main(argv=None) -> int:

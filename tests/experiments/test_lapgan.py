@@ -2,11 +2,12 @@
 trained, chained, resumed and scored end to end for a few steps."""
 
 import json
+import pathlib
 
 import numpy as np
 import pytest
 
-from experiments import evaluate, lapgan
+from experiments import evaluate, lapgan, sample
 from tests.data.test_pipeline import _numpy_upsample
 
 
@@ -56,9 +57,17 @@ def test_lapgan_trains_chains_resumes_and_is_scored(tmp_path, monkeypatch, capsy
         )
     # Again: every level is finished; the same seed gives the same samples.
     capsys.readouterr()
-    assert lapgan.main(argv) == 0
+    assert lapgan.main([*argv, "--from_real", "14"]) == 0
     assert capsys.readouterr().out.count("nothing to do") == 3
     np.testing.assert_array_equal(np.load(workdir / "samples.npz")["samples"], samples)
+    from_real = evaluate.evaluate(str(workdir / "from_real_14"), num_samples=40)
+    assert from_real["num_samples"] == 40 and from_real["step"] == 6
+    # experiments.sample chains the same levels into the same samples.
+    assert sample.main(["sample", "--workdir", str(workdir), "--num_samples", "40"]) == 0
+    assert "chaining the LAPGAN levels 7 -> 14 -> 28" in capsys.readouterr().out
+    np.testing.assert_array_equal(np.load(workdir / "sample_step_6.npz")["samples"], samples)
+    assert sample.main(["sample", "--workdir", str(workdir), "--step", "2"]) == 2
+    assert "each level's latest checkpoint" in capsys.readouterr().err
     result = evaluate.evaluate(str(workdir), num_samples=40)
     assert result["step"] == 6 and result["num_samples"] == 40
     assert np.isfinite(result["classifier_frechet_distance"])
@@ -68,3 +77,29 @@ def test_lapgan_trains_chains_resumes_and_is_scored(tmp_path, monkeypatch, capsy
     with pytest.raises(SystemExit):
         lapgan.main(["--workdir", str(workdir), "--steps_per_level", "0"])
     assert "--steps_per_level=0 must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", ["7", "14"])
+def test_refine_real_digits_starts_from_the_digits_own_coarse_level(monkeypatch, size):
+    """With generators that draw no residual, refining the digits' own SIZExSIZE level is
+    upsampling their 2^k x 2^k block means back to 28x28 (NumPy)."""
+    import jax.numpy as jnp
+
+    from experiments import sample
+    from jaxgan.data import offline
+
+    class NoResidual:
+        apply = staticmethod(lambda variables, condition, z: jnp.zeros_like(condition))
+
+    monkeypatch.setattr(sample, "restore_generator", lambda *a, **k: (None, NoResidual, {}))
+    got = lapgan.refine_real_digits(pathlib.Path("unused"), size, seed=3)
+    digits = offline.mnist_5k("train")["image"].astype(np.float64) / 127.5 - 1.0
+    digits = digits[np.random.default_rng(3).permutation(len(digits))]
+    factor = 28 // int(size)
+    expected = digits.reshape(-1, int(size), factor, int(size), factor, 1).mean(axis=(2, 4))
+    for _ in range(factor.bit_length() - 1):
+        expected = _numpy_upsample(expected)
+    assert got.shape == (4500, 28, 28, 1)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    with pytest.raises(ValueError, match="level 28 is the finest"):
+        lapgan.refine_real_digits(pathlib.Path("unused"), "28", seed=3)
