@@ -29,6 +29,7 @@ seeds beside the paper's numbers, the budget, wall times, the commands), its fig
 from __future__ import annotations
 
 import argparse
+import collections
 import concurrent.futures
 import datetime
 import json
@@ -36,6 +37,7 @@ import os
 import pathlib
 import platform
 import queue
+import re
 import shutil
 import statistics
 import subprocess
@@ -391,8 +393,9 @@ def write_index(docs: pathlib.Path) -> pathlib.Path:
         "",
         "Each table is produced by `python -m experiments.reproduce TABLE` (runs resume; "
         "see its `--help`) on this repository's offline data; each states its budget and "
-        "where its protocol differs from the paper's. Every number comes from a run whose "
-        f"record (eval.json, summary.json, reproduce.json) is kept in `{docs.name}/runs/`.",
+        "where its protocol differs from the paper's. A run's record (eval.json, "
+        f"summary.json, reproduce.json) is kept in `{docs.name}/runs/TABLE/`; tables whose "
+        "runs predate the records say so.",
         "",
         "| # | table | state |",
         "|---|---|---|",
@@ -402,6 +405,14 @@ def write_index(docs: pathlib.Path) -> pathlib.Path:
         if page.exists():
             text = page.read_text()
             state = "incomplete" if "**Incomplete**" in text else "complete"
+            records = docs / "runs" / table.name
+            per_cell = collections.Counter(path.parent for path in records.glob("**/seed_*"))
+            asked = re.search(r"--seeds (\d+)", text)  # a page written before the records
+            seeds = max(per_cell.values(), default=int(asked.group(1)) if asked else table.seeds)
+            if seeds < table.seeds:
+                state += f" ({seeds} of the {table.seeds} seeds it asks for)"
+            if not records.is_dir():
+                state += "; no run records (its runs predate them)"
             link = f"[{table.title}]({docs.name}/{table.name}.md)"
         else:
             state, link = "not run yet", table.title

@@ -80,9 +80,13 @@ def test_written_table_has_mean_sd_over_seeds_beside_the_paper(tmp_path):
     again = reproduce.write_table(table, workdir=tmp_path / "w", seeds=3,
                                   docs=tmp_path / "docs" / "results", command="CMD")  # fmt: skip
     assert again.read_text() == text
+    # A table written before the records were kept: a page and no runs/.
+    (tmp_path / "docs" / "results" / "main_job.md").write_text("... `--seeds 5` ...")
     index = reproduce.write_index(tmp_path / "docs" / "results").read_text()
     assert "[Toy mode coverage (VEEGAN / PacGAN protocol)](results/toy_mode_coverage.md)" in index
-    assert "| incomplete |" in index
+    assert "| incomplete (3 of the 5 seeds it asks for) |" in index
+    assert "| complete; no run records (its runs predate them) |" in index
+    assert "| 2 | Stacked MNIST mode coverage (1,000 modes) | not run yet |" in index
 
 
 @pytest.mark.parametrize(
