@@ -385,7 +385,18 @@ and for the worst digit, with the usual Fréchet distance and score. pix2pix
 (`experiments/configs/pix2pix_edges2digits.py`: U-Net G, PatchGAN D, non-saturating loss
 + 100 x L1, batch 16, {PIX2PIX_STEPS:,} steps) translates the 500 held-out edge maps;
 its columns are the mean absolute error to the true digit (pixels in [0, 1]) and the
-classifier's accuracy on the translations against the true digits' labels.""",
+classifier's accuracy on the translations against the true digits' labels.
+
+**Observed** (the table above, 3 seeds). Only the projection discriminator reaches the
+90 % target on the requested digit (93.5 %), and it does so on a grey background: its
+generator leaves the background near 0 instead of -1 (see the figure), which puts its
+samples' features far from real digits (FD about 1,200) while the classifier still reads
+the digits. CGAN (85 %) has the best distance, 40 ± 7 with a score of 8.2: given the
+label, the same networks and budget get far closer to the data than the unconditional
+main job (147, table 7). AC-GAN asks D to classify too and reads 79 %, with the widest
+spread over seeds. No model gets its worst digit above 85 %. pix2pix translates the
+held-out edge maps into the true digit 96.3 % of the time (the classifier reads 97.8 %
+of the real held-out digits), with a mean absolute error of 0.018.""",
     figure="samples.png",
 )
 

@@ -15,7 +15,9 @@ The argument picks the row of ``python -m experiments.reproduce conditional``:
 All on the DCGAN-28 pair (G's input is z concatenated with the one-hot label), Adam(2e-4,
 0.5), batch 64, 1,500 steps. ``experiments.evaluate`` asks for each digit in turn
 (sample i gets label i mod 10) and reports ``conditional_accuracy``: the fraction the
-digit classifier reads as the requested label.
+digit classifier reads as the requested label. Expect (3 seeds, docs/results/conditional.md)
+85 / 93.5 / 79 % of the requested digits read for cgan / projection / acgan, with a
+classifier FD of 40 / 1,198 / 93 (projection's samples have grey backgrounds).
 """
 
 from experiments.configs import base

@@ -3,7 +3,9 @@
   python -m experiments.train --config experiments/configs/pix2pix_edges2digits.py --workdir workdirs/pix2pix
 
 A 5-level U-Net generator and a PatchGAN discriminator on (edges, digit) pairs;
-non-saturating loss plus 100 x L1, Adam(2e-4, 0.5), batch 16.
+non-saturating loss plus 100 x L1, Adam(2e-4, 0.5), batch 16. Expect, at 2,000 steps
+(3 seeds, docs/results/conditional.md), the held-out edge maps translated into digits
+the classifier reads as the true digit 96.3 % of the time, mean absolute error 0.018.
 """
 
 from experiments.configs import base
