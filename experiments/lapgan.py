@@ -77,22 +77,28 @@ def train_levels(workdir: pathlib.Path, *, steps: int, seed: int, report=print) 
     return summaries
 
 
+def level_generator(workdir: pathlib.Path, size: str, *, seed: int) -> tuple:
+    """``(config, G)``: level ``size``'s config and its saved generator as a jitted
+    function of G's inputs (``z`` at the coarsest level, ``(condition, z)`` above)."""
+    import functools
+
+    import jax
+
+    from experiments.sample import restore_generator
+
+    config, generator, variables, *_ = restore_generator(workdir / f"level_{size}", seed=seed)
+    return config, jax.jit(functools.partial(generator.apply, variables))
+
+
 def sample_levels(workdir: pathlib.Path, *, num_samples: int, seed: int) -> list:
     """``[I_7, I_14, I_28]`` of :func:`chain` for ``num_samples`` latents drawn from
     ``seed`` (NumPy, NHWC in [-1, 1]), with each level's saved generator."""
     import jax
     import numpy as np
 
-    from experiments.sample import restore_generator
-
-    restored = [restore_generator(workdir / f"level_{size}", seed=seed) for size in LEVELS]
-    (_, coarse_g, coarse_v, *_), *refining = restored
-    coarse = jax.jit(lambda z: coarse_g.apply(coarse_v, z))
-    refiners = [
-        jax.jit(lambda c, z, g=generator, v=variables: g.apply(v, c, z))
-        for _, generator, variables, *_ in refining
-    ]
-    sizes = [restored[0][0].latent_dim] + [int(size) ** 2 for size in LEVELS[1:]]
+    (coarse_config, coarse), *refining = (level_generator(workdir, s, seed=seed) for s in LEVELS)
+    refiners = [refine for _, refine in refining]
+    sizes = [coarse_config.latent_dim] + [int(size) ** 2 for size in LEVELS[1:]]
     key = jax.random.key(seed)
     chunks = []
     for start in range(0, num_samples, 500):
@@ -112,7 +118,6 @@ def refine_real_digits(workdir: pathlib.Path, size: str, *, seed: int):
     import jax
     import numpy as np
 
-    from experiments.sample import restore_generator
     from jaxgan import pyramid
     from jaxgan.data import offline
 
@@ -125,8 +130,7 @@ def refine_real_digits(workdir: pathlib.Path, size: str, *, seed: int):
     images = np.asarray(pyramid.reconstruct(bands[len(LEVELS) - 1 - start :]))
     key = jax.random.key(seed)
     for finer in LEVELS[start + 1 :]:
-        _, generator, variables, *_ = restore_generator(workdir / f"level_{finer}", seed=seed)
-        refine = jax.jit(lambda c, z, g=generator, v=variables: g.apply(v, c, z))
+        _, refine = level_generator(workdir, finer, seed=seed)
         chunks = []
         for first in range(0, len(images), 500):
             condition = pyramid.upsample(images[first : first + 500])
