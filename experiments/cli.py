@@ -100,13 +100,16 @@ def config_overrides(argv: list[str]) -> tuple[list[str], list[tuple[str, list[s
     return rest, overrides
 
 
-def _samples_only(summary) -> bool:
+def run_summary(workdir) -> dict | None:
+    """The run's ``summary.json`` as a dict, or ``None`` when it is missing or unreadable."""
     import json
+    import pathlib
 
     try:
-        return json.loads(summary.read_text()).get("samples_only") is True
-    except (OSError, ValueError, AttributeError):
-        return False
+        summary = json.loads((pathlib.Path(workdir) / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) else None
 
 
 def existing_run(workdir: str | None) -> str:
@@ -125,7 +128,7 @@ def existing_run(workdir: str | None) -> str:
         raise UsageError(f"--workdir={workdir} does not exist")
     if not path.is_dir():
         raise UsageError(f"--workdir={workdir} is a file, not a run's directory")
-    if _samples_only(path / "summary.json"):  # a run of experiments.torch_twin
+    if (run_summary(path) or {}).get("samples_only") is True:  # torch_twin, lapgan
         return workdir
     if not (path / "checkpoints").is_dir():
         raise UsageError(

@@ -146,14 +146,11 @@ def _samples_only_run(workdir) -> dict | None:
     says ``samples_only`` and its samples are in ``samples.npz``. ``None`` otherwise."""
     import numpy as np
 
-    path = pathlib.Path(workdir)
-    try:
-        summary = json.loads((path / "summary.json").read_text())
-    except (OSError, ValueError):
+    summary = cli.run_summary(workdir)
+    if not (summary and summary.get("samples_only")):
         return None
-    if not (isinstance(summary, dict) and summary.get("samples_only")):
-        return None
-    return {"summary": summary, "samples": np.load(path / "samples.npz")["samples"]}
+    samples = np.load(pathlib.Path(workdir) / "samples.npz")["samples"]
+    return {"summary": summary, "samples": samples}
 
 
 def _explain(message: str) -> str:

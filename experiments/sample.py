@@ -184,8 +184,8 @@ def sample(
     import jax
     import numpy as np
 
-    pyramid = _lapgan_summary(workdir)
-    if pyramid is not None:  # a LAPGAN pyramid: chain its levels
+    pyramid = cli.run_summary(workdir)
+    if pyramid and pyramid.get("program") == "experiments.lapgan":  # chain its levels
         from experiments import lapgan
 
         if step is not None:
@@ -205,19 +205,6 @@ def sample(
     if report:
         report(f"generating {len(inputs[0])} samples from step {step} with {which}")
     return step, np.asarray(jax.jit(generator.apply)(variables, *inputs))
-
-
-def _lapgan_summary(workdir: str) -> dict | None:
-    """The ``summary.json`` of a pyramid ``experiments.lapgan`` trained, else ``None``."""
-    import json
-
-    try:
-        summary = json.loads((pathlib.Path(workdir) / "summary.json").read_text())
-    except (OSError, ValueError):
-        return None
-    if isinstance(summary, dict) and summary.get("program") == "experiments.lapgan":
-        return summary
-    return None
 
 
 def main(argv=None) -> int:
