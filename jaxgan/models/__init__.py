@@ -20,6 +20,7 @@ from jaxgan.models.conditional import (
     ConditionalGenerator,
     ProjectionDiscriminator,
 )
+from jaxgan.models.cyclegan import CycleGANDiscriminator, CycleGANGenerator
 from jaxgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from jaxgan.models.lapgan import LaplacianDiscriminator, LaplacianGenerator
 from jaxgan.models.layers import (
@@ -43,6 +44,8 @@ __all__ = [
     "Architecture",
     "ConditionalDiscriminator",
     "ConditionalGenerator",
+    "CycleGANDiscriminator",
+    "CycleGANGenerator",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "GoodfellowMLPDiscriminator",
@@ -83,6 +86,7 @@ _ARCHITECTURES = {
         Architecture("resnet", ResNetGenerator, ResNetDiscriminator),
         Architecture("pix2pix", UNetGenerator, PatchGANDiscriminator),
         Architecture("lapgan", LaplacianGenerator, LaplacianDiscriminator),
+        Architecture("cyclegan", CycleGANGenerator, CycleGANDiscriminator),
     )
 }
 

@@ -35,6 +35,7 @@ import jax.numpy as jnp
 
 from jaxgan.models.convolution import Conv, ConvTranspose
 from jaxgan.models.layers import (
+    ACTIVATION_NORMALIZATIONS,
     VirtualBatchNorm,
     batch_aware_head,
     check_input_shape,
@@ -198,7 +199,7 @@ class DCGANDiscriminator(nn.Module):
         size, channels = self.image_size, self.channels
         check_input_shape(type(self).__name__, x, (None, size, size, channels))
         spectral = self.normalization == "spectral"
-        normalized = self.normalization in ("batch", "layer")
+        normalized = self.normalization in ACTIVATION_NORMALIZATIONS
         for i in range(_num_stride2_layers(self.image_size)):
             has_norm = normalized and i > 0
             conv = Conv(

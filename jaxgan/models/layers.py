@@ -1,6 +1,6 @@
 """Layers and helpers shared by the model families.
 
-- Normalisation choices (``none``, ``batch``, ``layer``, ``spectral``) applied the
+- Normalisation choices (``none``, ``batch``, ``layer``, ``instance``, ``spectral``) applied the
   same way in every discriminator, and DCGAN's initialisers.
 - Maxout units (Goodfellow et al. 2013), for the 2014 MNIST discriminator.
 - Batch-aware discriminator layers: minibatch discrimination and minibatch stddev.
@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 
 __all__ = [
+    "ACTIVATION_NORMALIZATIONS",
     "NORMALIZATIONS",
     "MaxoutDense",
     "MinibatchDiscrimination",
@@ -44,7 +45,9 @@ __all__ = [
 # (PyTorch's momentum 0.1).
 BATCHNORM_MOMENTUM = 0.9
 
-NORMALIZATIONS = ("none", "batch", "layer", "spectral")
+NORMALIZATIONS = ("none", "batch", "layer", "instance", "spectral")
+# The ones that normalise activations (the layer before them needs no bias).
+ACTIVATION_NORMALIZATIONS = ("batch", "layer", "instance")
 
 # Radford et al. 2016: all weights from N(0, 0.02); BatchNorm scales from N(1, 0.02).
 dcgan_kernel_init = nn.initializers.normal(stddev=0.02)
@@ -101,7 +104,9 @@ def normalize(
     batch statistics when ``train`` and running averages otherwise; with ``axis_name``
     the statistics are synchronised across that ``pmap`` axis. ``layer``: LayerNorm
     over every non-batch axis with a per-channel scale and offset, as the WGAN-GP
-    critic's.
+    critic's. ``instance``: each example's channels normalised over their own spatial
+    positions, without scale or offset (PyTorch's ``InstanceNorm2d`` as CycleGAN uses it:
+    ``affine=False``, no running statistics).
     """
     if normalization == "batch":
         return nn.BatchNorm(
@@ -115,6 +120,8 @@ def normalize(
         return nn.LayerNorm(epsilon=1e-5, reduction_axes=tuple(range(1, x.ndim)), feature_axes=-1)(
             x
         )
+    if normalization == "instance":
+        return nn.InstanceNorm(epsilon=1e-5, use_scale=False, use_bias=False)(x)
     return x
 
 

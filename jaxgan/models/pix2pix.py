@@ -18,6 +18,7 @@ import jax.numpy as jnp
 
 from jaxgan.models.convolution import Conv, ConvTranspose
 from jaxgan.models.layers import (
+    ACTIVATION_NORMALIZATIONS,
     check_input_shape,
     check_normalization,
     dcgan_kernel_init,
@@ -106,7 +107,8 @@ class UNetGenerator(nn.Module):
 
 
 class PatchGANDiscriminator(nn.Module):
-    """PatchGAN discriminator on ``concatenate([condition, x], -1)``.
+    """PatchGAN discriminator on ``concatenate([condition, x], -1)`` (on ``x`` alone
+    without a ``condition``: CycleGAN's).
 
     ``num_layers`` stride-2 convolutions (the first without normalisation), one
     stride-1 convolution and a stride-1 convolution to one channel. With the default
@@ -114,7 +116,7 @@ class PatchGANDiscriminator(nn.Module):
     ``(B, 30, 30, 1)``.
 
     Input ``x`` and ``condition`` ``(B, H, W, C)`` each (``condition`` may have other
-    channels); output logits ``(B, H', W', 1)``, or ``(logits, features)`` with
+    channels, or be ``None``); output logits ``(B, H', W', 1)``, or ``(logits, features)`` with
     ``return_features`` (features: the penultimate activations, flattened).
     ``conv_implementation`` as :class:`UNetGenerator`'s.
     """
@@ -127,13 +129,20 @@ class PatchGANDiscriminator(nn.Module):
 
     @nn.compact
     def __call__(
-        self, x: jax.Array, condition: jax.Array, *, train: bool = False, return_features=False
+        self,
+        x: jax.Array,
+        condition: jax.Array | None = None,
+        *,
+        train: bool = False,
+        return_features=False,
     ):
         check_normalization(self.normalization)
-        check_input_shape(type(self).__name__, condition, (x.shape[0], *x.shape[1:3], None))
         spectral = self.normalization == "spectral"
-        normalized = self.normalization in ("batch", "layer")
-        h = jnp.concatenate([condition.astype(x.dtype), x], axis=-1)
+        normalized = self.normalization in ACTIVATION_NORMALIZATIONS
+        h = x
+        if condition is not None:
+            check_input_shape(type(self).__name__, condition, (x.shape[0], *x.shape[1:3], None))
+            h = jnp.concatenate([condition.astype(x.dtype), x], axis=-1)
         for i in range(self.num_layers + 1):
             width = self.ndf * min(2**i, 8)
             strides = (2, 2) if i < self.num_layers else (1, 1)
