@@ -7,14 +7,16 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
 - model: ``model`` (an architecture name from :func:`jaxgan.models.names`),
   ``generator`` and ``discriminator`` (fields of the two modules), ``latent_dim``,
   ``conditioning`` (``none``, ``labels`` -- CGAN, ``projection``, ``acgan``,
-  ``image`` -- pix2pix, or a LAPGAN level when ``latent_dim`` is set too) and
+  ``image`` -- pix2pix, or a LAPGAN level when ``latent_dim`` is set too, ``unpaired``
+  -- CycleGAN: G translates the real batch of two stacked domains) and
   ``num_classes``; ``pyramid_level`` and ``pyramid_levels`` (a LAPGAN level: the
   pipeline yields that level of each image's Laplacian pyramid, see
   :func:`jaxgan.data.make_pipeline`).
 - objective: ``loss``, ``penalties`` (name -> weight), ``regularizers`` (term name ->
   weight, or ``{weight, every, player, warmup_steps, regularizer, **options}``),
   ``augmentation`` (``{name, **options}``, ``name=""`` for none), ``packing``
-  (PacGAN), ``unrolled_steps`` (Unrolled GAN), ``feature_matching_weight``,
+  (PacGAN), ``history_pool`` (D sees generated images from a pool of past ones,
+  CycleGAN), ``unrolled_steps`` (Unrolled GAN), ``feature_matching_weight``,
   ``auxiliary_weight``, ``l1_weight``, ``label_smoothing``, ``n_critic``,
   ``update_order`` (``GAN.update``), ``ema_decay``, ``ema_warmup``, ``unroll_critic``.
 - optimisers: ``generator_optimizer`` and ``discriminator_optimizer`` (``name``:
@@ -51,7 +53,7 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
-CONDITIONINGS = ("none", "labels", "projection", "acgan", "image")
+CONDITIONINGS = ("none", "labels", "projection", "acgan", "image", "unpaired")
 # Fields that define what a checkpoint holds: changing one on resume is refused.
 MODEL_FIELDS = (
     "model",
@@ -69,6 +71,7 @@ MODEL_FIELDS = (
     "ema_decay",
     "seed",
     "packing",  # the discriminator's input width
+    "history_pool",  # its images are in the checkpoint
     "regularizers",  # their state is in the checkpoint
     "add_regularizers",
     "augmentation",
@@ -102,7 +105,10 @@ def build_optimizer(
 
 def takes_latents(config: ml_collections.ConfigDict) -> bool:
     """Whether ``config``'s generator takes latents: always, except an image-conditioned
-    generator without a ``latent_dim`` field (pix2pix's U-Net: ``G(condition)``)."""
+    generator without a ``latent_dim`` field (pix2pix's U-Net: ``G(condition)``) and an
+    unpaired translator (CycleGAN: ``G(x)``)."""
+    if config.conditioning == "unpaired":
+        return False
     if config.conditioning != "image":
         return True
     return "latent_dim" in models.get(config.model).generator.__dataclass_fields__
@@ -156,8 +162,10 @@ def build_terms(config: ml_collections.ConfigDict) -> tuple[Term, ...]:
 
     Each entry is ``name: weight`` or ``name: {weight, every, player, warmup_steps,
     regularizer, **options}``: ``regularizer`` names the built-in
-    (:func:`jaxgan.regularizers.names`; default: the entry's name), the other fields
-    are its options; ``warmup_steps`` ramps the weight linearly from 0. The string
+    (:func:`jaxgan.regularizers.names`; default: the entry's name), ``player``
+    defaults to the discriminator (to the generator for a regulariser that only goes
+    on the generator, like ``cycle_consistency``), the other fields are its options;
+    ``warmup_steps`` ramps the weight linearly from 0. The string
     ``config.add_regularizers`` (``"r1:5:16,lecam:0.3"``, :func:`parse_terms`) adds
     terms from the command line to any config.
     """
@@ -173,12 +181,15 @@ def build_terms(config: ml_collections.ConfigDict) -> tuple[Term, ...]:
             raise ValueError(f"regularizers.{name}.warmup_steps={warmup} must be >= 0")
         if warmup:
             weight = optax.linear_schedule(0.0, weight, warmup)
+        regularizer = regularizers.get(fields.get("regularizer", name), **options)
+        players = getattr(regularizer, "players", objectives.PLAYERS)
+        default_player = players[0] if len(players) == 1 else "discriminator"
         terms.append(
             Term(
-                regularizers.get(fields.get("regularizer", name), **options),
+                regularizer,
                 weight=weight,
                 every=int(fields.get("every", 1)),
-                player=fields.get("player", "discriminator"),
+                player=fields.get("player", default_player),
                 name=name,
             )
         )
@@ -218,6 +229,7 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN:
         regularizers=build_terms(config),
         augmentation=build_augmentation(config),
         packing=config.get("packing", 1),
+        history_pool=config.get("history_pool", 0),
         unrolled_steps=config.get("unrolled_steps", 0),
         feature_matching_weight=config.feature_matching_weight,
         auxiliary_weight=config.auxiliary_weight,

@@ -18,6 +18,8 @@ balanced_consistency     D       bCR, real and generated (Zhao et al. 2021)
 latent_consistency       D or G  zCR (Zhao et al. 2021)
 historical_averaging     D or G  Salimans et al. 2016, running-mean state
 top_k                    G       top-k generator updates (Sinha et al. 2020)
+cycle_consistency        G       CycleGAN's cycle loss (Zhu et al. 2017)
+identity                 G       CycleGAN's identity loss
 =======================  ======  =====================================================
 """
 
@@ -36,9 +38,11 @@ from jaxgan.objectives import Context, Regularizer, fold_in_device
 __all__ = [
     "BalancedConsistency",
     "Consistency",
+    "CycleConsistency",
     "Dragan",
     "GradientPenalty",
     "HistoricalAveraging",
+    "Identity",
     "LatentConsistency",
     "LeCam",
     "R1",
@@ -359,6 +363,76 @@ class HistoricalAveraging(Regularizer):
         return value, {"count": count, "mean": mean}, {}
 
 
+# ----------------------------------------------------------------------------
+# CycleGAN's reconstruction terms (Zhu et al. 2017), on unpaired translation.
+# ----------------------------------------------------------------------------
+
+
+def _translator_input(context: Context, name: str) -> jax.Array:
+    """G's input (the real ``[a | b]`` batch) of an ``unpaired`` GAN; raises otherwise."""
+    if context.generator is None or context.latents is None or context.latents.ndim != 4:
+        raise ValueError(
+            f"{name} needs a generator that translates images, G(x) with conditioning="
+            "'unpaired' (CycleGAN: jaxgan.models.cyclegan)"
+        )
+    return context.latents
+
+
+def _mean_absolute_error(a: jax.Array, b: jax.Array) -> jax.Array:
+    return jnp.mean(jnp.abs(a.astype(jnp.float32) - b.astype(jnp.float32)))
+
+
+@dataclasses.dataclass(frozen=True)
+class CycleConsistency(Regularizer):
+    """CycleGAN's cycle loss ``mean |G(G(x)) - x|`` on G.
+
+    With the two domains stacked, ``x = [a | b]`` and ``G(x) = [G_BA(b) | G_AB(a)]``
+    (:mod:`jaxgan.models.cyclegan`), so ``G(G(x)) = [G_BA(G_AB(a)) | G_AB(G_BA(b))]``
+    and the mean over every pixel is the mean of the forward and backward cycles' L1
+    losses: the paper's ``lambda (L_cyc(A) + L_cyc(B))`` is this term with weight
+    ``lambda`` beside the two adversarial losses' mean (both sides halved). G's
+    gradient flows through both translations. One more pass of both translators.
+
+    References:
+      Zhu et al., Unpaired Image-to-Image Translation using Cycle-Consistent
+      Adversarial Networks, 2017 (eq. 2).
+    """
+
+    name: str = "cycle_consistency"
+    players = GENERATOR
+
+    def apply(self, context, state):
+        x = _translator_input(context, self.name)
+        value = _mean_absolute_error(context.generator(context.fake), x)
+        return value, state, {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity(Regularizer):
+    """CycleGAN's identity loss ``mean |G([b | a]) - [a | b]|`` on G: each translator
+    should leave an image of its target domain unchanged (``G_AB(b) = b``, ``G_BA(a) =
+    a``). Needs the two domains to have the same channels. The paper weighs it ``0.5
+    lambda`` (5 with the cycle's 10). One more pass of both translators.
+
+    References:
+      Zhu et al. 2017 (sec. 5.2, after Taigman et al. 2017).
+    """
+
+    name: str = "identity"
+    players = GENERATOR
+
+    def apply(self, context, state):
+        x = _translator_input(context, self.name)
+        channels = x.shape[-1]
+        if channels % 2:
+            raise ValueError(
+                f"identity swaps two domains of equal channels; G's input has {channels}"
+            )
+        half = channels // 2
+        swapped = jnp.concatenate([x[..., half:], x[..., :half]], axis=-1)
+        return _mean_absolute_error(context.generator(swapped), x), state, {}
+
+
 _REGULARIZERS: dict[str, Callable[..., Regularizer]] = {
     "gradient_penalty": GradientPenalty,
     "gradient_penalty_one_sided": lambda **o: GradientPenalty(
@@ -373,6 +447,8 @@ _REGULARIZERS: dict[str, Callable[..., Regularizer]] = {
     "latent_consistency": LatentConsistency,
     "historical_averaging": HistoricalAveraging,
     "top_k": TopK,
+    "cycle_consistency": CycleConsistency,
+    "identity": Identity,
 }
 
 

@@ -39,8 +39,9 @@ functions; ``penalties`` and ``regularizers`` are terms of :mod:`jaxgan.objectiv
 (names, regulariser objects, functions of the context, with weights, schedules and
 lazy intervals); ``augmentation`` (:mod:`jaxgan.augment`) transforms everything D
 sees; ``packing`` (PacGAN) lets D judge ``m`` samples at once; ``unrolled_steps``
-(Unrolled GAN) takes G's gradient through ``k`` unrolled D updates. Terms read D's
-outputs from the step (no extra forward pass) and carry state in
+(Unrolled GAN) takes G's gradient through ``k`` unrolled D updates; ``history_pool``
+(Shrivastava et al. 2017, CycleGAN) shows D generated images drawn from a pool of past
+ones. Terms read D's outputs from the step (no extra forward pass) and carry state in
 ``GANState.regularizer_state``.
 
 Override points
@@ -68,18 +69,21 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxgan import losses, objectives, penalties
+from jaxgan import image_pool, losses, objectives, penalties
 from jaxgan.objectives import Context, Term
 from jaxgan.state import GANState, split_variables, zero_counter
 
-__all__ = ["AUGMENTATION_STATE", "CONDITIONINGS", "GAN", "UPDATES"]
+__all__ = ["AUGMENTATION_STATE", "CONDITIONINGS", "GAN", "HISTORY_POOL_STATE", "UPDATES"]
 
 Batch = dict[str, jax.Array]
 Metrics = dict[str, jax.Array]
 # The key of the augmentation's state in GANState.regularizer_state.
 AUGMENTATION_STATE = "augmentation"
+# The key of the history pool's state (history_pool) in GANState.regularizer_state.
+HISTORY_POOL_STATE = "history_pool"
+_RESERVED = (AUGMENTATION_STATE, HISTORY_POOL_STATE)
 
-CONDITIONINGS = ("none", "labels", "acgan", "image")
+CONDITIONINGS = ("none", "labels", "acgan", "image", "unpaired")
 UPDATES = ("alternating", "simultaneous")
 _SMOOTHABLE = ("minimax", "non_saturating", "maximum_likelihood")
 
@@ -113,7 +117,8 @@ class GAN:
       generator: a Flax module called as ``G(z, *, train)``, ``G(z, labels, *,
         train)`` (``labels``/``acgan`` conditioning), ``G(condition, *, train)``
         (``image`` conditioning, pix2pix) or ``G(condition, z, *, train)`` (``image``
-        conditioning with a ``latent_dim``: LAPGAN's levels).
+        conditioning with a ``latent_dim``: LAPGAN's levels) or ``G(x, *, train)``
+        (``unpaired``: G translates the real batch itself, CycleGAN).
       discriminator: a Flax module called as ``D(x, *, train, return_features)``,
         ``D(x, labels, ...)`` (``labels``) or ``D(x, condition, ...)`` (``image``);
         with ``acgan`` it returns ``(outputs, class_logits)``.
@@ -126,7 +131,11 @@ class GAN:
         condition is G's only input) or the size of the latents G takes beside it.
       conditioning: ``none``, ``labels`` (CGAN or projection D; batches carry
         ``label``), ``acgan`` (auxiliary classifier) or ``image`` (pix2pix; batches
-        carry ``condition``, the generator's input).
+        carry ``condition``, the generator's input) or ``unpaired`` (two domains
+        stacked along the channels, CycleGAN: G's input is the real batch ``image``
+        itself, D is unconditional; :mod:`jaxgan.models.cyclegan`). With ``unpaired``
+        the terms' ``context.latents`` is G's input and ``context.generator`` is
+        ``x -> G(x)``, so a term can take cycles (:mod:`jaxgan.regularizers`).
       penalties: terms added to D's loss: ``(regulariser, weight[, every])`` pairs,
         :class:`jaxgan.objectives.Term` objects or bare regularisers; a regulariser
         is a name (:func:`jaxgan.regularizers.names`), an object with ``init`` and
@@ -139,6 +148,11 @@ class GAN:
       packing: PacGAN's ``m``: D judges ``m`` samples at once, concatenated along the
         last (channel) axis, real with real and generated with generated; the
         discriminator must take ``m`` times the channels (Lin et al. 2018).
+      history_pool: D's updates see generated images drawn from a pool of this many
+        past ones (:func:`jaxgan.image_pool.image_pool`; CycleGAN: 50), 0 for off. The
+        pool is drawn for the global batch with a key shared by the devices (under
+        ``pmap`` each device takes its slice), lives in ``regularizer_state`` and is
+        checkpointed. G's update always sees its newest images.
       unrolled_steps: ``k`` of Unrolled GAN (Metz et al. 2017): G's loss is taken
         through ``k`` unrolled updates of D (its adversarial loss and optimiser),
         differentiated through the unrolling; D itself takes its ordinary update.
@@ -177,6 +191,7 @@ class GAN:
     regularizers: tuple = ()
     augmentation: Any = None
     packing: int = 1
+    history_pool: int = 0
     unrolled_steps: int = 0
     feature_matching_weight: float = 0.0
     auxiliary_weight: float = 1.0
@@ -196,12 +211,20 @@ class GAN:
         _choice("conditioning", self.conditioning, CONDITIONINGS)
         _choice("update", self.update, UPDATES)
         terms = objectives.resolve_terms(tuple(self.penalties) + tuple(self.regularizers))
-        if any(term.name == AUGMENTATION_STATE for term in terms):
-            raise ValueError(f"the term name {AUGMENTATION_STATE!r} is reserved; name it otherwise")
+        for term in terms:
+            if term.name in _RESERVED:
+                raise ValueError(f"the term name {term.name!r} is reserved; name it otherwise")
         object.__setattr__(self, "_family", family)
         object.__setattr__(self, "_terms", terms)
-        if self.conditioning != "image" and not self.latent_dim:
+        if self.conditioning not in ("image", "unpaired") and not self.latent_dim:
             raise ValueError(f"latent_dim={self.latent_dim!r}: a generator fed latents needs one")
+        if self.conditioning == "unpaired" and self.latent_dim:
+            raise ValueError(
+                f"latent_dim={self.latent_dim!r}: with conditioning='unpaired' the generator's "
+                "only input is the real batch; leave latent_dim None"
+            )
+        if not isinstance(self.history_pool, int) or self.history_pool < 0:
+            raise ValueError(f"history_pool={self.history_pool!r} must be an integer >= 0")
         if self.n_critic < 1:
             raise ValueError(f"n_critic={self.n_critic} must be at least 1")
         if self.update == "simultaneous" and self.n_critic != 1:
@@ -270,6 +293,8 @@ class GAN:
         """
         if self.conditioning == "image" and not self.latent_dim:
             return (batch["condition"],)
+        if self.conditioning == "unpaired":
+            return (batch["image"],)
         size = batch["image"].shape[0]
         if axis_name is None:
             z = jax.random.normal(key, (size, self.latent_dim))
@@ -588,6 +613,10 @@ class GAN:
             regularizer_state[AUGMENTATION_STATE] = self.augmentation.init(
                 jax.random.fold_in(key, 4), batch
             )
+        if self.history_pool:
+            regularizer_state[HISTORY_POOL_STATE] = image_pool.image_pool(self.history_pool).init(
+                batch["image"]
+            )
         return GANState(
             step=zero_counter(),
             generator_params=g_params,
@@ -676,6 +705,12 @@ class GAN:
 
         def critic_update(d_state, regularizer_state, fake, batch, key, inputs, g_fn):
             params_d, collections_d, opt_d = d_state
+            if self.history_pool:
+                fake, pool_state = self._from_history_pool(
+                    regularizer_state[HISTORY_POOL_STATE], fake, jax.random.fold_in(key, 5),
+                    axis_name,
+                )  # fmt: skip
+                regularizer_state = {**regularizer_state, HISTORY_POOL_STATE: pool_state}
             extras = {
                 "step": state.step,
                 "regularizer_state": regularizer_state,
@@ -810,6 +845,24 @@ class GAN:
         metrics["skipped"] = skipped.astype(jnp.float32)
         metrics["consecutive_skips"] = new_state.consecutive_skips.astype(jnp.float32)
         return new_state, metrics
+
+    def _from_history_pool(self, pool_state, fake, key, axis_name):
+        """The images D sees instead of ``fake``, and the pool's new state.
+
+        Under ``axis_name`` the pool takes the global batch (gathered in device order)
+        with the key every device shares, so every replica keeps the same pool and
+        each device gets the slice of its own examples: the single-device result.
+        """
+        pool = image_pool.image_pool(self.history_pool)
+        fake = jax.lax.stop_gradient(fake)
+        if axis_name is None:
+            return pool.query(pool_state, fake, key)
+        size = fake.shape[0]
+        given, pool_state = pool.query(
+            pool_state, jax.lax.all_gather(fake, axis_name, tiled=True), key
+        )
+        start = jax.lax.axis_index(axis_name) * size
+        return jax.lax.dynamic_slice_in_dim(given, start, size), pool_state
 
     def _check_batch(self, batch: Batch) -> None:
         needed = {"image"} | {"labels": {"label"}, "acgan": {"label"}, "image": {"condition"}}.get(

@@ -44,6 +44,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.add_regularizers = ""
     c.augmentation = ml_collections.ConfigDict({"name": ""})  # diffaugment, ada, instance_noise
     c.packing = 1  # PacGAN's m
+    c.history_pool = 0  # D sees generated images from a pool of this many past ones (CycleGAN: 50)
     c.unrolled_steps = 0  # Unrolled GAN's k
     c.feature_matching_weight = 0.0
     c.auxiliary_weight = 1.0
