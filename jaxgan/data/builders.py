@@ -157,7 +157,27 @@ class Edges2Digits(_OfflineBuilder):
         return offline.edges2digits(split)
 
 
+class Edges2DigitsUnpaired(_OfflineBuilder):
+    """CycleGAN's domains from edges2digits, stacked [edge map | digit], 32x32x2; no pair
+    in train (edge maps and digits from different halves of each class), true pairs in test."""
+
+    name = "edges2digits_unpaired"
+    DESCRIPTION = __doc__
+
+    def features(self):
+        return {
+            "image": _image((32, 32, 2)),
+            "label": tfds.features.ClassLabel(num_classes=10),
+        }
+
+    def arrays(self, split):
+        return offline.edges2digits_unpaired(split)
+
+
 BUILDERS: dict[str, type[_OfflineBuilder]] = {
     cls.name: cls
-    for cls in (Mnist5k, Digits8x8, Ring8, Grid25, GaussianMixture1d, StackedMnist, Edges2Digits)
-}
+    for cls in (
+        Mnist5k, Digits8x8, Ring8, Grid25, GaussianMixture1d, StackedMnist, Edges2Digits,
+        Edges2DigitsUnpaired,
+    )
+}  # fmt: skip

@@ -10,6 +10,7 @@
   picture.
 - ``stacked_mnist``: three ``mnist_5k`` digits stacked as RGB channels (1,000 modes).
 - ``edges2digits``: (edge map, digit) pairs from ``mnist_5k``, for pix2pix.
+- ``edges2digits_unpaired``: its two domains with no pairs in training, for CycleGAN.
 
 Each function returns a dict of arrays with a leading example axis, deterministic
 in its arguments.
@@ -29,6 +30,7 @@ __all__ = [
     "GRID25_SIGMA",
     "digits_8x8",
     "edges2digits",
+    "edges2digits_unpaired",
     "gaussian_mixture_1d",
     "grid25",
     "grid25_modes",
@@ -181,3 +183,30 @@ def edges2digits(split: str = "train") -> dict[str, np.ndarray]:
         "condition": edges[..., None],
         "label": digits["label"],
     }
+
+
+def edges2digits_unpaired(split: str = "train") -> dict[str, np.ndarray]:
+    """CycleGAN's two domains of :func:`edges2digits`, stacked: ``image`` uint8
+    ``(N, 32, 32, 2)`` is ``[edge map | digit]`` (domain A, then domain B;
+    :mod:`jaxgan.models.cyclegan`) and ``label`` the digit's class.
+
+    ``train`` holds no pair: within each class, the edge maps come from the first half
+    of the split's digits and the digits from the second half (2,250 of each, 225 per
+    class), so no digit is ever seen with its own edge map, and each example's edge
+    map shows another digit of the same class. (Which edge map shares an example with
+    which digit does not matter to CycleGAN: its two domains never meet in one
+    network.) ``test`` holds the 500 true pairs, each held-out digit with its own edge
+    map, to measure translations against.
+    """
+    pairs = edges2digits(split)
+    edges, digits, label = pairs["condition"], pairs["image"], pairs["label"]
+    if split == "train":
+        first, second = [], []
+        for c in np.unique(label):
+            members = np.flatnonzero(label == c)
+            half = len(members) // 2
+            first.append(members[:half])
+            second.append(members[half : 2 * half])
+        first, second = np.concatenate(first), np.concatenate(second)
+        edges, digits, label = edges[first], digits[second], label[second]
+    return {"image": np.concatenate([edges, digits], axis=-1), "label": label}

@@ -105,6 +105,31 @@ def test_edges2digits_pairs():
     assert np.all(edges.sum(axis=(1, 2)) > 10)
 
 
+def test_edges2digits_unpaired_holds_no_pair_in_training_and_true_pairs_in_test():
+    pairs = offline.edges2digits("train")
+    data = offline.edges2digits_unpaired("train")
+    assert data["image"].shape == (2250, 32, 32, 2) and data["image"].dtype == np.uint8
+    assert np.bincount(data["label"]).tolist() == [225] * 10
+
+    def sources(images, domain):  # which training example each image is, by its bytes
+        index = {image.tobytes(): i for i, image in enumerate(images)}
+        return np.asarray([index[image.tobytes()] for image in domain])
+
+    edge_sources = sources(pairs["condition"], data["image"][..., :1])
+    digit_sources = sources(pairs["image"], data["image"][..., 1:])
+    # No digit is seen with its own edge map, or anywhere beside the edge map of a digit
+    # it is shown as: the two domains come from disjoint halves of the training digits.
+    assert not set(edge_sources) & set(digit_sources)
+    assert len(set(edge_sources)) == len(set(digit_sources)) == 2250
+    # Each example's edge map is of a digit of the same class.
+    np.testing.assert_array_equal(pairs["label"][edge_sources], data["label"])
+    np.testing.assert_array_equal(pairs["label"][digit_sources], data["label"])
+    test, held_out = offline.edges2digits_unpaired("test"), offline.edges2digits("test")
+    np.testing.assert_array_equal(test["image"][..., :1], held_out["condition"])
+    np.testing.assert_array_equal(test["image"][..., 1:], held_out["image"])
+    np.testing.assert_array_equal(test["label"], held_out["label"])
+
+
 def test_missing_package_names_the_install():
     with pytest.raises(FileNotFoundError, match="pip install not_a_package_xyz"):
         offline.package_data_file("not_a_package_xyz", "data.csv")
