@@ -15,6 +15,10 @@ metrics that fit its dataset, printing them and writing ``DIR/eval.json``.
   validation part of the train split, Goodfellow et al. 2014's protocol).
 - ``stacked_mnist``: modes covered of 1,000 and KL, classifying each channel of
   26,000 samples (PacGAN's protocol).
+- ``edges2digits`` (pix2pix): the 500 held-out edge maps translated, against their
+  true digits: mean absolute error and the classifier's accuracy on the translations.
+- ``edges2digits_unpaired`` (CycleGAN): the same for edge map -> digit, plus digit ->
+  edge map against the true edge maps and both cycles' reconstruction error.
 
 - any other (image) dataset, e.g. ``cifar10``, ``celeb_a``: FID, KID, Inception Score,
   precision/recall (k = 3) and density/coverage (k = 5) on pytorch-fid's InceptionV3
@@ -121,7 +125,8 @@ def evaluate(
     count = num_samples or (2500 if toy else 26_000 if dataset == "stacked_mnist" else 10_000)
     say = report or (lambda line: None)
     classifier = None
-    if dataset in ("mnist_5k", "digits_8x8", "stacked_mnist", "edges2digits"):
+    if dataset in ("mnist_5k", "digits_8x8", "stacked_mnist", "edges2digits",
+                   "edges2digits_unpaired"):  # fmt: skip
         name = "digits_8x8" if dataset == "digits_8x8" else "mnist_5k"
         classifier = DigitClassifier.load_or_train(name, report=say)
     if saved is None:
@@ -273,6 +278,8 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
         result["classifier_accuracy"] = classifier.accuracy
     elif dataset == "edges2digits":
         result.update(_translation_metrics(classifier, samples, config))
+    elif dataset == "edges2digits_unpaired":
+        result.update(_unpaired_translation_metrics(classifier, samples, config, workdir))
     elif samples.ndim == 4:
         from jaxgan.data import make_pipeline
 
@@ -314,19 +321,63 @@ def _translation_metrics(classifier, translations, config) -> dict:
     ``classifier_accuracy`` on the true digits themselves.
     """
     import ml_collections
-    import numpy as np
 
     from experiments.sample import held_out_pairs
 
     pairs = held_out_pairs(ml_collections.ConfigDict(config), len(translations))
-    targets, labels = pairs["image"], pairs["label"]
+    return _digit_translation_scores(classifier, translations, pairs["image"], pairs["label"])
+
+
+def _mean_absolute_error_01(a, b) -> float:
+    """Mean absolute error per pixel of images in [-1, 1], on the [0, 1] scale."""
+    import numpy as np
+
+    return float(np.mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))) / 2)
+
+
+def _digit_translation_scores(classifier, translations, targets, labels) -> dict:
+    """Translated 32x32 digits against their true digits (see :func:`_translation_metrics`)."""
+    import numpy as np
+
     predictions = classifier.logits(translations[:, 2:30, 2:30]).argmax(axis=1)
     real_predictions = classifier.logits(targets[:, 2:30, 2:30]).argmax(axis=1)
     return {
-        "translation_l1": float(np.mean(np.abs(translations - targets)) / 2),
+        "translation_l1": _mean_absolute_error_01(translations, targets),
         "translated_accuracy": float(np.mean(predictions == labels)),
         "classifier_accuracy": float(np.mean(real_predictions == labels)),
     }
+
+
+def _unpaired_translation_metrics(classifier, translations, config, workdir) -> dict:
+    """CycleGAN on edges2digits_unpaired: ``translations`` are ``G([edges | digits])`` of
+    the held-out true pairs, ``[G_BA(digits) | G_AB(edges)]``.
+
+    Edge map -> digit as pix2pix's (``translation_l1``, ``translated_accuracy``);
+    ``reverse_translation_l1``: digit -> edge map against the true edge maps;
+    ``cycle_l1_edges``, ``cycle_l1_digits`` and their mean ``cycle_l1``: ``G(G(x))``
+    against ``x`` (the generator applied again, as sampled), all on the [0, 1] scale.
+    """
+    import jax
+    import ml_collections
+    import numpy as np
+
+    from experiments.sample import held_out_pairs, restore_generator
+    from jaxgan.models.cyclegan import split_domains
+
+    config = ml_collections.ConfigDict(config)
+    pairs = held_out_pairs(config, len(translations))
+    channels = (config.generator.channels_a, config.generator.channels_b)
+    edges, digits = split_domains(np.asarray(pairs["image"]), *channels)
+    fake_edges, fake_digits = split_domains(translations, *channels)
+    result = _digit_translation_scores(classifier, fake_digits, digits, pairs["label"])
+    result["reverse_translation_l1"] = _mean_absolute_error_01(fake_edges, edges)
+    _, generator, variables, _, _ = restore_generator(workdir)
+    cycled = np.asarray(jax.jit(generator.apply)(variables, translations))
+    cycled_edges, cycled_digits = split_domains(cycled, *channels)
+    result["cycle_l1_edges"] = _mean_absolute_error_01(cycled_edges, edges)
+    result["cycle_l1_digits"] = _mean_absolute_error_01(cycled_digits, digits)
+    result["cycle_l1"] = (result["cycle_l1_edges"] + result["cycle_l1_digits"]) / 2
+    return result
 
 
 def main(argv=None) -> int:

@@ -79,7 +79,8 @@ def held_out_pairs(config, count: int | None = None) -> dict:
 
     ``condition`` and ``image`` in ``[-1, 1]`` (plus ``label`` where the dataset has
     one), as the training pipeline gives them: what an image-conditioned generator
-    (pix2pix) translates when sampled and evaluated.
+    (pix2pix) translates when sampled and evaluated; for an unpaired run (CycleGAN)
+    ``image`` alone, the stacked true pairs ``[a | b]`` its generator translates.
     """
     from jaxgan.config import pyramid_option
     from jaxgan.data import load_source, make_pipeline
@@ -93,7 +94,7 @@ def held_out_pairs(config, count: int | None = None) -> dict:
             process_index=0, process_count=1, pyramid=pyramid_option(config),
         )
     )  # fmt: skip
-    if "condition" not in batch:
+    if config.conditioning != "unpaired" and "condition" not in batch:
         raise ValueError(f"dataset {config.dataset!r} has no conditions to translate")
     return batch
 
@@ -105,12 +106,15 @@ def sample_inputs(config, num_samples: int, seed: int = 0) -> tuple:
     ``i mod num_classes`` in sample ``i`` (:func:`requested_labels`); image-conditioned
     ones get the first ``num_samples`` conditions of the test split
     (:func:`held_out_pairs`; fewer if the split is smaller), and latents beside them if
-    they take any (LAPGAN's levels).
+    they take any (LAPGAN's levels); unpaired translators (CycleGAN) the test split's
+    first stacked pairs.
     """
     import jax
 
     from jaxgan.config import takes_latents
 
+    if config.conditioning == "unpaired":
+        return (held_out_pairs(config, num_samples)["image"],)
     if config.conditioning == "image":
         inputs = (held_out_pairs(config, num_samples)["condition"],)
         num_samples = len(inputs[0])

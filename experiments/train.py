@@ -500,21 +500,14 @@ class _Sampler:
         import jax
         import numpy as np
 
-        if self.gan.conditioning == "image":
-            from jaxgan.config import pyramid_option
-            from jaxgan.data import make_pipeline
+        if self.gan.conditioning == "unpaired":  # the test split's first images, translated
+            from experiments.sample import held_out_pairs
 
-            conditions = make_pipeline(
-                self.config.dataset,
-                batch_size=count,
-                split="test",
-                shuffle=False,
-                data_dir=self.config.data_dir,
-                process_index=0,
-                process_count=1,
-                pyramid=pyramid_option(self.config),
-            )
-            condition = next(conditions)["condition"]
+            return (held_out_pairs(self.config, count)["image"],)
+        if self.gan.conditioning == "image":
+            from experiments.sample import held_out_pairs
+
+            condition = held_out_pairs(self.config, count)["condition"]
             if not self.gan.latent_dim:
                 return (condition,)
             return (condition, jax.random.normal(key, (len(condition), self.gan.latent_dim)))
@@ -562,7 +555,7 @@ class _Sampler:
         total = self.config.num_final_samples
         variables = self._variables(state)
         key = jax.random.key(self.config.seed + 2)
-        if self.gan.conditioning == "image":  # the test split's first inputs, repeated
+        if self.gan.conditioning in ("image", "unpaired"):  # the test split's inputs, repeated
             chunks, done = [], 0
             inputs = self._inputs(key, min(total, 500))
             while done < total:

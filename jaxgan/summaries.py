@@ -28,8 +28,14 @@ __all__ = [
 
 
 def image_grid(images: np.ndarray, *, columns: int | None = None) -> np.ndarray:
-    """Tiles ``(N, H, W, C)`` images in ``[-1, 1]`` into one uint8 ``(rows*H, cols*W, C)`` grid."""
+    """Tiles ``(N, H, W, C)`` images in ``[-1, 1]`` into one uint8 ``(rows*H, cols*W, C)`` grid.
+
+    Two-channel images (two domains stacked, CycleGAN) are shown as their two channels
+    side by side, ``(H, 2W, 1)`` each.
+    """
     images = np.asarray(images, np.float32)
+    if images.ndim == 4 and images.shape[-1] == 2:
+        images = np.concatenate([images[..., :1], images[..., 1:]], axis=2)
     n, h, w, c = images.shape
     columns = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / columns)
