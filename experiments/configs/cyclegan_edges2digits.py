@@ -21,7 +21,11 @@ full run on a GPU: ``--config.generator.ngf=64 --config.discriminator.ndf=64
 
 ``experiments.evaluate`` translates the 500 held-out edge maps and digits and reports
 the translations' L1 to the true partner, the classifier's accuracy on edge -> digit
-translations, and both cycles' reconstruction error (docs/results/cyclegan.md).
+translations, and both cycles' reconstruction error. Expect, at 2,000 steps (3 seeds,
+table 5 in docs/results/conditional.md; about 30 minutes a run on one core): edge maps
+translated into the true digit 88.6 +- 1.2 % of the time, L1 0.056 to the true digits
+(pix2pix, trained on the pairs: 96.3 %, 0.018), digit -> edge map L1 0.093, cycle
+error 0.027 (pixels in [0, 1]).
 """
 
 from experiments.configs import base

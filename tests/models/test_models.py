@@ -353,9 +353,9 @@ def test_labels_of_wrong_shape():
         (UNetGenerator(num_downs=8), (jnp.zeros((1, 32, 32, 3)),), "divisible by 256"),
         (DCGANGenerator(image_size=48), (jnp.zeros((2, 100)),), r"image_size=48.*\(28, 32, 64\)"),
         (
-            DCGANDiscriminator(normalization="instance"),
+            DCGANDiscriminator(normalization="group"),
             (jnp.zeros((2, 64, 64, 3)),),
-            "normalization='instance'",
+            "normalization='group' is not supported.*'instance'",
         ),
     ],
 )
@@ -365,7 +365,9 @@ def test_wrong_inputs_name_the_expected(model, args, message):
 
 
 def test_registry():
-    assert set(models.names()) == {"goodfellow_mlp", "mlp", "dcgan", "resnet", "pix2pix", "lapgan"}
+    assert set(models.names()) == {
+        "goodfellow_mlp", "mlp", "dcgan", "resnet", "pix2pix", "lapgan", "cyclegan"
+    }  # fmt: skip
     arch = models.get("dcgan")
     assert arch.generator is DCGANGenerator and arch.discriminator is DCGANDiscriminator
     with pytest.raises(ValueError, match="unknown architecture 'stylegan'.*dcgan"):
