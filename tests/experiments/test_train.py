@@ -138,11 +138,16 @@ def test_regularizer_configs_build_the_terms():
         ({"r3": 1.0}, "unknown regularizer 'r3'; valid names are"),
         ({"lecam": {"weight": 1.0, "gamma": 2.0}}, "regularizer 'lecam': bad options"),
         ({"r1": {"weight": 1.0, "warmup_steps": -5}}, "regularizers.r1.warmup_steps=-5"),
-        ({"top_k": 1.0}, "goes on the generator; got player='discriminator'"),
+        (
+            {"top_k": {"weight": 1.0, "player": "discriminator"}},
+            "goes on the generator; got player='discriminator'",
+        ),
     ]:
         config.regularizers = regularizers
         with pytest.raises(ValueError, match=message):
             build_gan(config)
+    config.regularizers = {"top_k": 1.0}  # a generator-only regulariser goes there unasked
+    assert [term.player for term in build_terms(config)] == ["generator"]
     config.regularizers = {}
     config.augmentation = {"name": "mixup"}
     with pytest.raises(ValueError, match="unknown augmentation 'mixup'; use one of"):
