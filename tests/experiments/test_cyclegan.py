@@ -20,7 +20,7 @@ def data_dir(tmp_path_factory):
 
 def config(data_dir, num_steps):
     c = tiny(cyclegan_edges2digits.get_config(), data_dir, num_steps=num_steps)
-    c.generator.num_blocks = 1
+    c.generator.num_blocks = 0  # compiles are the cost; the blocks are tested in tests/models
     c.history_pool = 12  # fills in 1.5 steps of 8: the resumed run starts with it full
     c.num_final_samples = 500
     return c
@@ -79,7 +79,7 @@ def test_evaluate_scores_translations_and_cycles_against_the_true_pairs(
     assert result["translated_accuracy"] == np.mean(predictions == pairs["label"])
     # The cycles, with each direction's translator applied on its own.
     _, _, variables, _, _ = sample.restore_generator(str(workdir))
-    translator = ResNetTranslator(output_channels=1, ngf=4, num_blocks=1)
+    translator = ResNetTranslator(output_channels=1, ngf=4, num_blocks=0)
 
     def translate(direction, images):
         return np.asarray(translator.apply({"params": variables["params"][direction]}, images))

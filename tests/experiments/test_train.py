@@ -45,6 +45,8 @@ def tiny(config, data_dir, **overrides):
         for field in fields:
             if field in getattr(config, part):
                 getattr(config, part)[field] = 4
+    if "num_blocks" in config.generator:  # CycleGAN's residual blocks
+        config.generator.num_blocks = 1
     if "hidden" in config.generator or config.model == "mlp":
         config.generator.hidden = (8,)
         config.discriminator.hidden = (8,)
