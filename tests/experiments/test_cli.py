@@ -75,6 +75,7 @@ def log_rows(path):
         ("experiments.benchmark_data", "usage:"),
         ("experiments.soak", "--signals"),
         ("experiments.bad_inputs", "--write"),
+        ("experiments.translation_figure", "--num_examples"),
         ("jaxgan.fid", "--save-stats"),
     ],
 )
