@@ -33,11 +33,12 @@ def define_flags() -> flags.FlagValues:
     return values
 
 
-def requested_labels(count: int, num_classes: int):
-    """The labels a class-conditional run is sampled with: ``i mod num_classes``."""
+def requested_labels(count: int, num_classes: int, offset: int = 0):
+    """The labels a class-conditional run is sampled with: ``i mod num_classes`` for
+    sample ``i`` (counted from ``offset``)."""
     import numpy as np
 
-    return (np.arange(count) % num_classes).astype(np.int32)
+    return ((np.arange(count) + offset) % num_classes).astype(np.int32)
 
 
 STANDING_STATS_EXAMPLES = 2048
@@ -99,15 +100,16 @@ def held_out_pairs(config, count: int | None = None) -> dict:
     return batch
 
 
-def sample_inputs(config, num_samples: int, seed: int = 0) -> tuple:
+def sample_inputs(config, num_samples: int, seed: int = 0, *, key=None, offset: int = 0) -> tuple:
     """The generator's inputs for ``num_samples`` samples of a run with ``config``.
 
-    Latents ``N(0, 1)`` from ``seed``; class-conditional generators are asked for label
-    ``i mod num_classes`` in sample ``i`` (:func:`requested_labels`); image-conditioned
+    Latents ``N(0, 1)`` from ``key`` (default ``jax.random.key(seed)``);
+    class-conditional generators are asked for label ``i mod num_classes`` in sample
+    ``i`` (:func:`requested_labels`); image-conditioned
     ones get the first ``num_samples`` conditions of the test split
     (:func:`held_out_pairs`; fewer if the split is smaller), and latents beside them if
     they take any (LAPGAN's levels); unpaired translators (CycleGAN) the test split's
-    first stacked pairs.
+    first stacked pairs. ``offset``: the index of the first sample (its label).
     """
     import jax
 
@@ -120,11 +122,12 @@ def sample_inputs(config, num_samples: int, seed: int = 0) -> tuple:
         num_samples = len(inputs[0])
         if not takes_latents(config):
             return inputs
-    z = jax.random.normal(jax.random.key(seed), (num_samples, config.latent_dim))
+    key = jax.random.key(seed) if key is None else key
+    z = jax.random.normal(key, (num_samples, config.latent_dim))
     if config.conditioning == "image":
         return (*inputs, z)
     if config.conditioning in ("labels", "projection", "acgan"):
-        return (z, requested_labels(num_samples, config.num_classes))
+        return (z, requested_labels(num_samples, config.num_classes, offset))
     return (z,)
 
 

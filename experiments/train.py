@@ -497,25 +497,9 @@ class _Sampler:
         self._apply = jax.jit(lambda variables, *inputs: gan.generator.apply(variables, *inputs))
 
     def _inputs(self, key, count, offset: int = 0):
-        import jax
-        import numpy as np
+        from experiments.sample import sample_inputs
 
-        if self.gan.conditioning == "unpaired":  # the test split's first images, translated
-            from experiments.sample import held_out_pairs
-
-            return (held_out_pairs(self.config, count)["image"],)
-        if self.gan.conditioning == "image":
-            from experiments.sample import held_out_pairs
-
-            condition = held_out_pairs(self.config, count)["condition"]
-            if not self.gan.latent_dim:
-                return (condition,)
-            return (condition, jax.random.normal(key, (len(condition), self.gan.latent_dim)))
-        z = jax.random.normal(key, (count, self.gan.latent_dim))
-        if self.gan.conditioning in ("labels", "acgan"):
-            labels = (np.arange(count) + offset) % self.config.num_classes
-            return (z, labels.astype(np.int32))
-        return (z,)
+        return sample_inputs(self.config, count, key=key, offset=offset)
 
     def _variables(self, state):
         """G's EMA parameters (or raw ones, without EMA), with BatchNorm statistics of
