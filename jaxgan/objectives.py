@@ -71,7 +71,8 @@ class Context:
         it would update are dropped. On the generator's side D's parameters are
         fixed, and gradients flow to ``x``.
       discriminate: ``x -> dict`` with ``outputs`` and, where the model gives them,
-        ``features`` and ``class_logits``.
+        ``features`` and ``class_logits``; ``discriminate(x, batch=other)`` shows D
+        ``x`` with another batch's conditions (labels, text, condition images).
       real: the real batch ``(B, ...)`` before augmentation.
       fake: the generated batch ``(B, ...)`` before augmentation (gradient-stopped on
         the discriminator's side; differentiable on the generator's).
@@ -95,7 +96,7 @@ class Context:
 
     player: str
     discriminator: Callable[[jax.Array], jax.Array]
-    discriminate: Callable[[jax.Array], dict]
+    discriminate: Callable[..., dict]
     real: jax.Array
     fake: jax.Array
     real_outputs: jax.Array | None

@@ -42,7 +42,10 @@ sees; ``packing`` (PacGAN) lets D judge ``m`` samples at once; ``unrolled_steps`
 (Unrolled GAN) takes G's gradient through ``k`` unrolled D updates; ``history_pool``
 (Shrivastava et al. 2017, CycleGAN) shows D generated images drawn from a pool of past
 ones. Terms read D's outputs from the step (no extra forward pass) and carry state in
-``GANState.regularizer_state``.
+``GANState.regularizer_state``. A generator may add losses of its own (StackGAN's
+conditioning-augmentation KL): whatever it ``sow``s into the ``"losses"`` collection
+(:data:`GENERATOR_LOSSES`) during its forward pass in the step is added to G's loss and
+reported as ``generator_<name>``; the same forward pass serves, so it costs nothing more.
 
 Override points
 ---------------
@@ -64,16 +67,25 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import flax
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import optax
 
 from jaxgan import image_pool, losses, objectives, penalties
+from jaxgan.models import layers
 from jaxgan.objectives import Context, Term
 from jaxgan.state import GANState, split_variables, zero_counter
 
-__all__ = ["AUGMENTATION_STATE", "CONDITIONINGS", "GAN", "HISTORY_POOL_STATE", "UPDATES"]
+__all__ = [
+    "AUGMENTATION_STATE",
+    "CONDITIONINGS",
+    "GAN",
+    "GENERATOR_LOSSES",
+    "HISTORY_POOL_STATE",
+    "UPDATES",
+]
 
 Batch = dict[str, jax.Array]
 Metrics = dict[str, jax.Array]
@@ -83,7 +95,10 @@ AUGMENTATION_STATE = "augmentation"
 HISTORY_POOL_STATE = "history_pool"
 _RESERVED = (AUGMENTATION_STATE, HISTORY_POOL_STATE)
 
-CONDITIONINGS = ("none", "labels", "acgan", "image", "unpaired")
+CONDITIONINGS = ("none", "labels", "acgan", "text", "image", "unpaired")
+# The collection a generator sows its own losses into (StackGAN's conditioning
+# augmentation KL): the step adds them to G's loss.
+GENERATOR_LOSSES = layers.GENERATOR_LOSSES
 UPDATES = ("alternating", "simultaneous")
 _SMOOTHABLE = ("minimax", "non_saturating", "maximum_likelihood")
 
@@ -104,6 +119,16 @@ def _mean_inexact(tree, axis_name):
     return jax.tree.map(mean, tree)
 
 
+def _own_losses(sown) -> dict[str, jax.Array]:
+    """The generator's own losses by name (the last key of each sown path; values sown
+    under the same name by several modules, or several times, are summed), float32."""
+    own = {}
+    for path, values in flax.traverse_util.flatten_dict(flax.core.unfreeze(sown)).items():
+        value = sum(jnp.sum(v).astype(jnp.float32) for v in values)
+        own[path[-1]] = own.get(path[-1], 0.0) + value
+    return own
+
+
 def _all_finite(*trees) -> jax.Array:
     leaves = [jnp.all(jnp.isfinite(leaf)) for tree in trees for leaf in jax.tree.leaves(tree)]
     return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
@@ -115,12 +140,14 @@ class GAN:
 
     Attributes:
       generator: a Flax module called as ``G(z, *, train)``, ``G(z, labels, *,
-        train)`` (``labels``/``acgan`` conditioning), ``G(condition, *, train)``
+        train)`` (``labels``/``acgan`` conditioning), ``G(z, text, *, train)``
+        (``text``: StackGAN), ``G(condition, *, train)``
         (``image`` conditioning, pix2pix) or ``G(condition, z, *, train)`` (``image``
         conditioning with a ``latent_dim``: LAPGAN's levels) or ``G(x, *, train)``
         (``unpaired``: G translates the real batch itself, CycleGAN).
       discriminator: a Flax module called as ``D(x, *, train, return_features)``,
-        ``D(x, labels, ...)`` (``labels``) or ``D(x, condition, ...)`` (``image``);
+        ``D(x, labels, ...)`` (``labels``), ``D(x, text, ...)`` (``text``) or ``D(x,
+        condition, ...)`` (``image``);
         with ``acgan`` it returns ``(outputs, class_logits)``.
       generator_optimizer, discriminator_optimizer: Optax transformations (WGAN's
         weight clipping is :func:`jaxgan.penalties.weight_clipping` chained last).
@@ -130,7 +157,9 @@ class GAN:
       latent_dim: size of ``z``; with ``image`` conditioning ``None`` (pix2pix: the
         condition is G's only input) or the size of the latents G takes beside it.
       conditioning: ``none``, ``labels`` (CGAN or projection D; batches carry
-        ``label``), ``acgan`` (auxiliary classifier) or ``image`` (pix2pix; batches
+        ``label``), ``acgan`` (auxiliary classifier), ``text`` (a caption's embedding,
+        StackGAN: batches carry ``text``, a float vector per example, that G and D
+        take beside ``z`` and ``x``) or ``image`` (pix2pix; batches
         carry ``condition``, the generator's input) or ``unpaired`` (two domains
         stacked along the channels, CycleGAN: G's input is the real batch ``image``
         itself, D is unconditional; :mod:`jaxgan.models.cyclegan`). With ``unpaired``
@@ -306,6 +335,8 @@ class GAN:
             z = jax.lax.dynamic_slice_in_dim(z_all, jax.lax.axis_index(axis_name) * size, size)
         if self.conditioning in ("labels", "acgan"):
             return (z, batch["label"])
+        if self.conditioning == "text":
+            return (z, batch["text"])
         if self.conditioning == "image":
             return (batch["condition"], z)
         return (z,)
@@ -313,6 +344,8 @@ class GAN:
     def _discriminator_inputs(self, x: jax.Array, batch: Batch) -> tuple:
         if self.conditioning == "labels":
             return (x, batch["label"])
+        if self.conditioning == "text":
+            return (x, batch["text"])
         if self.conditioning == "image":
             return (x, batch["condition"])
         return (x,)
@@ -407,7 +440,7 @@ class GAN:
         """
 
         def make_context(index, term_key):
-            def discriminate(x):
+            def discriminate(x, batch=batch):
                 out, _ = self.discriminate(
                     params_d, collections_d, view(x, 2 + index), batch, dropout_key
                 )
@@ -597,6 +630,7 @@ class GAN:
         g_key, d_key, z_key = jax.random.split(key, 3)
         g_inputs = self.generator_inputs(z_key, batch)
         g_vars = self.generator.init({"params": g_key, "dropout": g_key}, *g_inputs)
+        g_vars = {name: v for name, v in g_vars.items() if name != GENERATOR_LOSSES}
         d_inputs = self._discriminator_inputs(self.pack(batch["image"]), batch)
         d_vars = self.discriminator.init({"params": d_key, "dropout": d_key}, *d_inputs)
         g_params, g_collections = split_variables(g_vars)
@@ -684,21 +718,27 @@ class GAN:
             )[0]
 
         def generate(params_g, collections_g, batch, key):
+            """``(fake, own loss), (collections, inputs, own losses by name)``."""
             z_key, dropout_key = jax.random.split(key)
             inputs = self.generator_inputs(
                 z_key, batch, axis_name=axis_name, shard_examples=shard_examples
             )
             fake, collections_g = self._apply(
-                self.generator, params_g, collections_g, *inputs, key=dropout_key
-            )
-            return fake, (collections_g, inputs)
+                self.generator, params_g, {**collections_g, GENERATOR_LOSSES: {}}, *inputs,
+                key=dropout_key,
+            )  # fmt: skip
+            collections_g = dict(collections_g)
+            own = _own_losses(collections_g.pop(GENERATOR_LOSSES, {}))
+            own_total = sum(own.values(), jnp.zeros((), jnp.float32))
+            return (fake, own_total), (collections_g, inputs, own)
 
         def generate_with_vjp(params_g, collections_g, batch, key):
-            fake, vjp_fn, (new_collections_g, inputs) = jax.vjp(
+            (fake, own_total), vjp_fn, (new_collections_g, inputs, own) = jax.vjp(
                 lambda p: generate(p, collections_g, batch, key), params_g, has_aux=True
             )
             g_fn = generator_fn(collections_g, inputs, key)
-            return fake, vjp_fn, mean(new_collections_g), inputs, g_fn
+            own = {"total": own_total, **own}
+            return fake, vjp_fn, mean(new_collections_g), inputs, g_fn, own
 
         def latents(inputs):
             return None if self.conditioning == "image" else inputs[0]
@@ -749,7 +789,7 @@ class GAN:
 
         if self.n_critic == 1:
             # One generator forward pass serves both updates.
-            fake, g_vjp, collections_g, g_inputs, g_fn = generate_with_vjp(
+            fake, g_vjp, collections_g, g_inputs, g_fn, g_own = generate_with_vjp(
                 params_g, collections_g, batch, critic_keys[0]
             )
             new_d_state, regularizer_state, d_metrics, finite = critic_update(
@@ -761,7 +801,7 @@ class GAN:
                 d_state, regularizer_state, collections_g, finite = carry
                 critic_batch, key = inputs
                 gen_key, critic_key = jax.random.split(key)
-                fake, (new_collections_g, g_inputs) = generate(
+                (fake, _), (new_collections_g, g_inputs, _) = generate(
                     params_g, collections_g, critic_batch, gen_key
                 )
                 g_fn = generator_fn(collections_g, g_inputs, gen_key)
@@ -778,7 +818,7 @@ class GAN:
                 unroll=self.unroll_critic,
             )
             d_metrics = jax.tree.map(jnp.mean, d_metrics)
-            fake, g_vjp, collections_g, g_inputs, g_fn = generate_with_vjp(
+            fake, g_vjp, collections_g, g_inputs, g_fn, g_own = generate_with_vjp(
                 params_g, collections_g, g_batch, gen_key
             )
 
@@ -800,7 +840,12 @@ class GAN:
         (fake_grad, direct_grads_g), (collections_d_after_g, g_metrics, g_states) = jax.grad(
             self._generator_loss, argnums=(0, 1), has_aux=True
         )(fake, params_g, params_d_for_g, collections_d_for_g, g_batch, g_loss_key, extras)
-        (grads_g,) = g_vjp(fake_grad)
+        # The generator's own losses (sown in its forward pass) enter with weight 1.
+        (grads_g,) = g_vjp((fake_grad, jnp.ones((), jnp.float32)))
+        if len(g_own) > 1:  # the generator sowed losses of its own
+            own_total = g_own.pop("total")
+            g_metrics.update({f"generator_{name}": value for name, value in g_own.items()})
+            g_metrics["generator_total_loss"] = g_metrics["generator_total_loss"] + own_total
         if self.player_terms("generator"):
             # Terms that read G's parameters directly (historical averaging, zCR).
             grads_g = jax.tree.map(jnp.add, grads_g, direct_grads_g)
@@ -865,9 +910,9 @@ class GAN:
         return jax.lax.dynamic_slice_in_dim(given, start, size), pool_state
 
     def _check_batch(self, batch: Batch) -> None:
-        needed = {"image"} | {"labels": {"label"}, "acgan": {"label"}, "image": {"condition"}}.get(
-            self.conditioning, set()
-        )
+        needed = {"image"} | {
+            "labels": {"label"}, "acgan": {"label"}, "text": {"text"}, "image": {"condition"}
+        }.get(self.conditioning, set())  # fmt: skip
         missing = needed - set(batch)
         if missing:
             raise ValueError(

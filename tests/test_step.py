@@ -371,7 +371,7 @@ def test_pix2pix_step():
     "overrides,message",
     [
         (dict(loss="wgan"), "unknown loss family 'wgan'"),
-        (dict(conditioning="text"), "conditioning='text'"),
+        (dict(conditioning="caption"), "conditioning='caption'"),
         (dict(update="sometimes"), "update='sometimes'"),
         (dict(penalties=(("gp", 1.0),)), "unknown regularizer 'gp'; valid names are: gradient_"),
         (dict(penalties=(("r1", -1.0),)), "weight=-1.0 for 'r1' must be >= 0"),

@@ -53,6 +53,11 @@ ACTIVATION_NORMALIZATIONS = ("batch", "layer", "instance")
 dcgan_kernel_init = nn.initializers.normal(stddev=0.02)
 
 
+# The collection a generator sows losses of its own into (``self.sow(GENERATOR_LOSSES,
+# name, value)``): jaxgan.step.GAN adds them to G's loss (StackGAN's conditioning KL).
+GENERATOR_LOSSES = "losses"
+
+
 def _dcgan_scale_init(key, shape, dtype=jnp.float32):
     return 1.0 + 0.02 * jax.random.normal(key, shape, dtype)
 
