@@ -174,10 +174,34 @@ class Edges2DigitsUnpaired(_OfflineBuilder):
         return offline.edges2digits_unpaired(split)
 
 
+class Mnist5kCaptions(_OfflineBuilder):
+    """mnist_5k with captions from each digit's label and measured thickness, slant and
+    size, as a bag of words (``text``), for StackGAN; 4,500 train, 500 test."""
+
+    name = "mnist_5k_captions"
+    DESCRIPTION = __doc__
+
+    def features(self):
+        from jaxgan.data import captions
+
+        return {
+            "image": _image((28, 28, 1)),
+            "label": tfds.features.ClassLabel(num_classes=10),
+            "text": _points(len(captions.VOCABULARY)),
+            "attributes": _points(len(captions.ATTRIBUTES)),
+            "attribute_bins": tfds.features.Tensor(
+                shape=(len(captions.ATTRIBUTES),), dtype=np.int64
+            ),
+        }
+
+    def arrays(self, split):
+        return offline.mnist_5k_captions(split)
+
+
 BUILDERS: dict[str, type[_OfflineBuilder]] = {
     cls.name: cls
     for cls in (
         Mnist5k, Digits8x8, Ring8, Grid25, GaussianMixture1d, StackedMnist, Edges2Digits,
-        Edges2DigitsUnpaired,
+        Edges2DigitsUnpaired, Mnist5kCaptions,
     )
 }  # fmt: skip

@@ -31,7 +31,9 @@ __all__ = [
     "DIGIT_WORDS",
     "VOCABULARY",
     "attribute_bins",
+    "bin_index",
     "caption",
+    "decode",
     "encode",
     "measure",
 ]
@@ -96,7 +98,7 @@ def attribute_bins(attributes: dict[str, np.ndarray]) -> dict[str, tuple[float, 
     return {**bins, "slant": SLANT_CUTS}
 
 
-def _bin(values: np.ndarray, cuts: tuple[float, float]) -> np.ndarray:
+def bin_index(values: np.ndarray, cuts: tuple[float, float]) -> np.ndarray:
     """0 below the first cut, 2 at or above the second, 1 between."""
     return np.searchsorted(np.asarray(cuts), values, side="right")
 
@@ -104,7 +106,7 @@ def _bin(values: np.ndarray, cuts: tuple[float, float]) -> np.ndarray:
 def caption(label: int, attributes: dict, bins: dict[str, tuple[float, float]]) -> str:
     """The caption of one digit: ``label`` and its measured ``attributes`` (scalars)."""
     words = {
-        name: _WORDS[name][int(_bin(np.asarray([attributes[name]]), bins[name])[0])]
+        name: _WORDS[name][int(bin_index(np.asarray([attributes[name]]), bins[name])[0])]
         for name in ATTRIBUTES
     }
     parts = [words["thickness"], words["size"], DIGIT_WORDS[int(label)], words["slant"]]
@@ -127,4 +129,30 @@ def encode(captions) -> np.ndarray:
                     f"{' '.join(VOCABULARY)}"
                 )
             out[row, _INDEX[word]] += 1
+    return out
+
+
+def decode(vectors: np.ndarray) -> list[str]:
+    """The captions that :func:`encode` turned into ``vectors`` ``(N, len(VOCABULARY))``,
+    words in :func:`caption`'s order (a bag of words keeps no order; captions have one).
+
+    Raises:
+      ValueError: for a vector that is not the encoding of one caption.
+    """
+    out = []
+    for vector in np.asarray(vectors):
+        counts = {
+            word: int(round(float(n))) for word, n in zip(VOCABULARY, vector, strict=True) if n
+        }
+        digits = [word for word in DIGIT_WORDS if counts.get(word)]
+        if len(digits) != 1:
+            raise ValueError(f"the vector {vector.tolist()} names {len(digits)} digits, not one")
+        slant = ("slanted right" if counts.get("right") else "slanted left"
+                 if counts.get("left") else "upright")  # fmt: skip
+        parts = [word for word in ("thin", "thick", "small", "large") if counts.get(word)]
+        text = " ".join([*parts, digits[0], slant])
+        text = ("an " if text[0] in "aeiou" else "a ") + text
+        if not np.array_equal(encode([text])[0], vector):
+            raise ValueError(f"the vector {vector.tolist()} is not the encoding of a caption")
+        out.append(text)
     return out

@@ -11,6 +11,8 @@
 - ``stacked_mnist``: three ``mnist_5k`` digits stacked as RGB channels (1,000 modes).
 - ``edges2digits``: (edge map, digit) pairs from ``mnist_5k``, for pix2pix.
 - ``edges2digits_unpaired``: its two domains with no pairs in training, for CycleGAN.
+- ``mnist_5k_captions``: ``mnist_5k`` with captions made from each digit's label and
+  measured attributes (:mod:`jaxgan.data.captions`), for StackGAN.
 
 Each function returns a dict of arrays with a leading example axis, deterministic
 in its arguments.
@@ -22,6 +24,8 @@ import importlib.util
 import pathlib
 
 import numpy as np
+
+from jaxgan.data import captions
 
 __all__ = [
     "DIGITS_TEST_SIZE",
@@ -35,6 +39,7 @@ __all__ = [
     "grid25",
     "grid25_modes",
     "mnist_5k",
+    "mnist_5k_captions",
     "package_data_file",
     "ring8",
     "ring8_modes",
@@ -210,3 +215,32 @@ def edges2digits_unpaired(split: str = "train") -> dict[str, np.ndarray]:
         first, second = np.concatenate(first), np.concatenate(second)
         edges, digits, label = edges[first], digits[second], label[second]
     return {"image": np.concatenate([edges, digits], axis=-1), "label": label}
+
+
+def mnist_5k_captions(split: str = "train") -> dict[str, np.ndarray]:
+    """``mnist_5k`` with captions (:mod:`jaxgan.data.captions`).
+
+    ``image`` and ``label`` as ``mnist_5k``'s; ``text`` float32 ``(N, V)``, the
+    caption's bag of words over :data:`captions.VOCABULARY`; ``attributes`` float32
+    ``(N, 3)``, the digit's measured thickness, slant and size
+    (:data:`captions.ATTRIBUTES`); ``attribute_bins`` int64 ``(N, 3)``, the bin (0, 1,
+    2: low, middle, high) the caption names for each. The bins' cut points are the
+    training split's (:func:`captions.attribute_bins`) for both splits.
+    """
+    digits = mnist_5k(split)
+    measured = captions.measure(digits["image"].astype(np.float64) / 255.0)
+    bins = captions.attribute_bins(captions.measure(mnist_5k("train")["image"] / 255.0))
+    texts = [
+        captions.caption(label, {name: values[i] for name, values in measured.items()}, bins)
+        for i, label in enumerate(digits["label"])
+    ]
+    return {
+        **digits,
+        "text": captions.encode(texts),
+        "attributes": np.stack([measured[name] for name in captions.ATTRIBUTES], -1).astype(
+            np.float32
+        ),
+        "attribute_bins": np.stack(
+            [captions.bin_index(measured[name], bins[name]) for name in captions.ATTRIBUTES], -1
+        ).astype(np.int64),
+    }

@@ -49,7 +49,7 @@ OFFLINE_DATASETS = tuple(BUILDERS)
 # Datasets whose ``image`` holds points, not pixels: passed through as float32.
 POINT_DATASETS = ("ring8", "grid25", "gaussian_mixture_1d")
 # The features a batch carries (others, such as catalog datasets' ``id``, are dropped).
-_KEYS = ("image", "label", "labels", "condition")
+_KEYS = ("image", "label", "labels", "condition", "text")
 # Pixel value that maps to +1 (0 maps to -1).
 _MAX_PIXEL = {"digits_8x8": 16.0}
 

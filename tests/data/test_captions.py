@@ -92,3 +92,45 @@ def test_tertiles_of_the_training_digits_split_them_in_thirds():
     size = [np.mean(attributes["size"][digits["label"] == c]) for c in range(10)]
     assert int(np.argmin(size)) == 1
     assert 1.5 < np.median(attributes["thickness"]) < 4.0
+
+
+def test_decode_inverts_encode_for_every_caption():
+    bins = {"thickness": (1.0, 2.0), "size": (1.0, 2.0), "slant": captions.SLANT_CUTS}
+    texts = sorted({
+        captions.caption(label, {"thickness": t, "size": s, "slant": sl}, bins)
+        for label in range(10) for t in (0.5, 1.5, 2.5) for s in (0.5, 1.5, 2.5)
+        for sl in (-0.5, 0.0, 0.5)
+    })  # fmt: skip
+    assert len(texts) == 270  # 10 digits x 3 x 3 x 3 bins, all distinct
+    assert captions.decode(captions.encode(texts)) == texts
+    assert "an eight" in " ".join(texts) and "a thin small one slanted left" in texts
+
+
+def test_decode_rejects_vectors_that_are_no_caption():
+    two_digits = captions.encode(["a one upright"]) + captions.encode(["a two upright"])
+    with pytest.raises(ValueError, match="names 2 digits, not one"):
+        captions.decode(two_digits)
+    doubled = captions.encode(["a thin one upright"]) * 2
+    with pytest.raises(ValueError, match="is not the encoding of a caption"):
+        captions.decode(doubled)
+
+
+def test_mnist_5k_captions_describe_each_digit():
+    train, test = offline.mnist_5k_captions("train"), offline.mnist_5k_captions("test")
+    digits = offline.mnist_5k("test")
+    np.testing.assert_array_equal(test["image"], digits["image"])
+    np.testing.assert_array_equal(test["label"], digits["label"])
+    # Cut points from the training split, for both splits.
+    bins = captions.attribute_bins(captions.measure(offline.mnist_5k("train")["image"] / 255.0))
+    measured = captions.measure(digits["image"] / 255.0)
+    for i in (0, 137, 499):
+        attributes = {name: measured[name][i] for name in captions.ATTRIBUTES}
+        expected = captions.caption(digits["label"][i], attributes, bins)
+        assert captions.decode(test["text"][i : i + 1]) == [expected]
+        wanted = [attributes[n] for n in captions.ATTRIBUTES]
+        np.testing.assert_allclose(test["attributes"][i], wanted, rtol=1e-6)
+    # The training split's thickness and size bins hold a third each.
+    for column in (0, 2):
+        counts = np.bincount(train["attribute_bins"][:, column], minlength=3)
+        np.testing.assert_allclose(counts / len(train["label"]), 1 / 3, atol=0.01)
+    assert train["text"].dtype == np.float32 and train["text"].shape == (4500, 20)

@@ -307,3 +307,14 @@ def test_processes_started_together_prepare_a_dataset_once(tmp_path):
         assert out.strip() == str(TOY_TEST_SIZE)
     # Exactly one of them announced the preparation.
     assert sum("Preparing the offline dataset" in err for _, err in results) == 1
+
+
+def test_captioned_digits_carry_their_text(data_dir):
+    from jaxgan.data import captions
+
+    batch = next(make_pipeline("mnist_5k_captions", batch_size=16, data_dir=data_dir, seed=0))
+    assert sorted(batch) == ["image", "label", "text"]
+    assert batch["text"].dtype == np.float32 and batch["text"].shape == (16, 20)
+    decoded = captions.decode(batch["text"])
+    assert all(captions.DIGIT_WORDS[label] in text
+               for label, text in zip(batch["label"], decoded, strict=True))  # fmt: skip
