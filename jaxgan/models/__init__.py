@@ -38,6 +38,11 @@ from jaxgan.models.mlp import (
 )
 from jaxgan.models.pix2pix import PatchGANDiscriminator, UNetGenerator
 from jaxgan.models.resnet import ResNetDiscriminator, ResNetGenerator
+from jaxgan.models.stackgan import (
+    StackGANDiscriminator,
+    StackGANStage1Generator,
+    StackGANStage2Generator,
+)
 
 __all__ = [
     "ACGANDiscriminator",
@@ -63,6 +68,9 @@ __all__ = [
     "ProjectionDiscriminator",
     "ResNetDiscriminator",
     "ResNetGenerator",
+    "StackGANDiscriminator",
+    "StackGANStage1Generator",
+    "StackGANStage2Generator",
     "UNetGenerator",
     "get",
     "names",
@@ -87,6 +95,8 @@ _ARCHITECTURES = {
         Architecture("pix2pix", UNetGenerator, PatchGANDiscriminator),
         Architecture("lapgan", LaplacianGenerator, LaplacianDiscriminator),
         Architecture("cyclegan", CycleGANGenerator, CycleGANDiscriminator),
+        Architecture("stackgan_stage1", StackGANStage1Generator, StackGANDiscriminator),
+        Architecture("stackgan_stage2", StackGANStage2Generator, StackGANDiscriminator),
     )
 }
 
