@@ -7,7 +7,9 @@ and its flags (exit status 0).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import pathlib
 import sys
 from collections.abc import Callable, Iterator
 
@@ -136,3 +138,39 @@ def existing_run(workdir: str | None) -> str:
             "experiments.train?"
         )
     return workdir
+
+
+# ----------------------------------------------------------------------------
+# The argparse entry points that train several runs (lapgan, stackgan, reproduce).
+# ----------------------------------------------------------------------------
+
+
+def argument_parser(prog: str, doc: str) -> argparse.ArgumentParser:
+    """A parser whose ``--help`` is ``doc``: its first paragraph, the flags, the rest."""
+    return argparse.ArgumentParser(
+        prog=prog,
+        description=doc.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(doc.split("\n\n")[1:]),
+    )
+
+
+def directory_argument(parser: argparse.ArgumentParser, workdir: str) -> pathlib.Path:
+    """``workdir`` as a path; a parser error (exit status 2) when it is a file."""
+    path = pathlib.Path(workdir)
+    if path.exists() and not path.is_dir():
+        parser.error(f"--workdir={path} is a file, not a directory")
+    return path
+
+
+def run_quietly(work: Callable[[], object]) -> int:
+    """Runs ``work()`` without absl's per-save notices (as ``experiments.train``);
+    returns 0, or prints a :class:`UsageError` as one ``error:`` line and returns 2."""
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    try:
+        work()
+    except UsageError as error:
+        return fail(str(error))
+    return 0

@@ -21,7 +21,6 @@ level is perfect, which tells the levels' errors apart.
 
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 import sys
@@ -210,12 +209,9 @@ def run(
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m experiments.lapgan",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
-    )
+    from experiments import cli
+
+    parser = cli.argument_parser("python -m experiments.lapgan", __doc__)
     parser.add_argument("--workdir", required=True, help="where the levels and samples go")
     parser.add_argument("--steps_per_level", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
@@ -229,21 +225,11 @@ def main(argv=None) -> int:
     for name in ("steps_per_level", "num_samples"):
         if getattr(args, name) < 1:
             parser.error(f"--{name}={getattr(args, name)} must be >= 1")
-    workdir = pathlib.Path(args.workdir)
-    if workdir.exists() and not workdir.is_dir():
-        parser.error(f"--workdir={workdir} is a file, not a directory")
-    from absl import logging as absl_logging
-
-    from experiments.train import UsageError
-
-    absl_logging.set_verbosity(absl_logging.ERROR)  # as experiments.train: no per-save notices
-    try:
-        run(workdir, steps=args.steps_per_level, seed=args.seed, num_samples=args.num_samples,
-            from_real=args.from_real)  # fmt: skip
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    workdir = cli.directory_argument(parser, args.workdir)
+    return cli.run_quietly(
+        lambda: run(workdir, steps=args.steps_per_level, seed=args.seed,
+                    num_samples=args.num_samples, from_real=args.from_real)
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ seeds beside the paper's numbers, the budget, wall times, the commands), its fig
 
 from __future__ import annotations
 
-import argparse
 import collections
 import concurrent.futures
 import datetime
@@ -431,12 +430,9 @@ def write_index(docs: pathlib.Path) -> pathlib.Path:
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        prog="python -m experiments.reproduce",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
-    )
+    from experiments import cli
+
+    parser = cli.argument_parser("python -m experiments.reproduce", __doc__)
     parser.add_argument("table", nargs="?", help="a table's name or number")
     parser.add_argument("--list", action="store_true", help="list the tables and exit")
     parser.add_argument("--seeds", type=int, help="seeds per cell (default: the table's)")
