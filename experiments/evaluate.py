@@ -126,7 +126,7 @@ def evaluate(
     say = report or (lambda line: None)
     classifier = None
     if dataset in ("mnist_5k", "digits_8x8", "stacked_mnist", "edges2digits",
-                   "edges2digits_unpaired"):  # fmt: skip
+                   "edges2digits_unpaired", "mnist_5k_captions"):  # fmt: skip
         name = "digits_8x8" if dataset == "digits_8x8" else "mnist_5k"
         classifier = DigitClassifier.load_or_train(name, report=say)
     if saved is None:
@@ -280,6 +280,8 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
         result.update(_translation_metrics(classifier, samples, config))
     elif dataset == "edges2digits_unpaired":
         result.update(_unpaired_translation_metrics(classifier, samples, config, workdir))
+    elif dataset == "mnist_5k_captions":
+        result.update(_caption_metrics(classifier, samples, config))
     elif samples.ndim == 4:
         from jaxgan.data import make_pipeline
 
@@ -326,6 +328,66 @@ def _translation_metrics(classifier, translations, config) -> dict:
 
     pairs = held_out_pairs(ml_collections.ConfigDict(config), len(translations))
     return _digit_translation_scores(classifier, translations, pairs["image"], pairs["label"])
+
+
+def _caption_metrics(classifier, samples, config) -> dict:
+    """StackGAN on mnist_5k_captions: sample ``i`` was asked for the test caption ``i mod
+    500`` (:func:`experiments.sample.sample_inputs`).
+
+    14x14 samples (stage I) are upsampled to 28x28 (bilinear, :func:`jaxgan.pyramid.upsample`)
+    for the classifier and the measurements, and the real reference goes through the
+    same 2x2-mean downsampling and upsampling. ``caption_digit_accuracy``: how often the
+    classifier reads the caption's digit (``_real``: on the real test digits at the
+    samples' resolution, the ceiling). For each attribute (thickness, slant, size,
+    :mod:`jaxgan.data.captions`), measured on the samples: ``*_correlation``, Pearson's r
+    between the caption's bin (0, 1, 2) and the measured value; ``*_agreement``, how
+    often the value falls in the caption's bin (the training digits' cut points; chance
+    is about 1/3); ``*_correlation_real`` and ``*_agreement_real``, the same for the real
+    test digits at the samples' resolution (1.0 agreement at 28x28 by construction).
+    Also the classifier's Frechet distance to the training digits and its score.
+    """
+    import ml_collections
+    import numpy as np
+
+    from experiments.sample import held_out_captions
+    from jaxgan import pyramid
+    from jaxgan.data import captions
+    from jaxgan.metrics.classifier import dataset_images
+
+    held = held_out_captions(ml_collections.ConfigDict(config))
+    index = np.arange(len(samples)) % len(held["label"])
+    labels, bins = held["label"][index], held["attribute_bins"][index]
+    real = held["image"].astype(np.float32) / 127.5 - 1.0
+    size = samples.shape[1]
+    if size != real.shape[1]:
+        if real.shape[1] != 2 * size:
+            raise ValueError(f"captioned samples of {size}x{size} pixels: expected 14 or 28")
+        samples = np.asarray(pyramid.upsample(samples))
+        real = np.asarray(pyramid.upsample(pyramid.downsample(real)))
+    train, _ = dataset_images("mnist_5k", "train")
+    cuts = captions.attribute_bins(captions.measure((train + 1.0) / 2.0))
+    measured = captions.measure((samples + 1.0) / 2.0)
+    measured_real = captions.measure((real + 1.0) / 2.0)
+    predictions = classifier.logits(samples).argmax(axis=1)
+    real_predictions = classifier.logits(real).argmax(axis=1)
+    result = {
+        "evaluated_at": f"{size}x{size}" + ("" if size == real.shape[1] else " upsampled to 28x28"),
+        "caption_digit_accuracy": float(np.mean(predictions == labels)),
+        "caption_digit_accuracy_real": float(np.mean(real_predictions == held["label"])),
+        "classifier_accuracy": classifier.accuracy,
+        "classifier_frechet_distance": classifier.frechet_distance(samples, train),
+        "classifier_score": classifier.score(samples)[0],
+    }
+    for column, name in enumerate(captions.ATTRIBUTES):
+        for suffix, values, wanted in (
+            ("", measured[name], bins[:, column]),
+            ("_real", measured_real[name], held["attribute_bins"][:, column]),
+        ):
+            result[f"{name}_correlation{suffix}"] = float(np.corrcoef(wanted, values)[0, 1])
+            result[f"{name}_agreement{suffix}"] = float(
+                np.mean(captions.bin_index(values, cuts[name]) == wanted)
+            )
+    return result
 
 
 def _mean_absolute_error_01(a, b) -> float:

@@ -13,6 +13,7 @@ EMA weights are sampled with BatchNorm statistics recomputed for them
 
 from __future__ import annotations
 
+import functools
 import pathlib
 import sys
 
@@ -66,12 +67,10 @@ def standing_statistics(generator, variables: dict, config, *, seed: int = 0) ->
         return variables
     size = config.batch_size
     key = jax.random.fold_in(jax.random.key(seed), 1_000_003)
-    batches = []
-    for i in range(-(-STANDING_STATS_EXAMPLES // size)):
-        inputs = (jax.random.normal(jax.random.fold_in(key, i), (size, config.latent_dim)),)
-        if config.conditioning in ("labels", "projection", "acgan"):
-            inputs = (*inputs, requested_labels(size, config.num_classes))
-        batches.append(inputs)
+    batches = [
+        sample_inputs(config, size, key=jax.random.fold_in(key, i), offset=i * size)
+        for i in range(-(-STANDING_STATS_EXAMPLES // size))
+    ]
     return recompute_batch_stats(generator.apply, variables, batches)
 
 
@@ -105,13 +104,15 @@ def sample_inputs(config, num_samples: int, seed: int = 0, *, key=None, offset: 
 
     Latents ``N(0, 1)`` from ``key`` (default ``jax.random.key(seed)``);
     class-conditional generators are asked for label ``i mod num_classes`` in sample
-    ``i`` (:func:`requested_labels`); image-conditioned
+    ``i`` (:func:`requested_labels`), caption-conditioned ones (StackGAN) for the test
+    split's caption ``i mod N`` (:func:`held_out_captions`); image-conditioned
     ones get the first ``num_samples`` conditions of the test split
     (:func:`held_out_pairs`; fewer if the split is smaller), and latents beside them if
     they take any (LAPGAN's levels); unpaired translators (CycleGAN) the test split's
     first stacked pairs. ``offset``: the index of the first sample (its label).
     """
     import jax
+    import numpy as np
 
     from jaxgan.config import takes_latents
 
@@ -128,7 +129,34 @@ def sample_inputs(config, num_samples: int, seed: int = 0, *, key=None, offset: 
         return (*inputs, z)
     if config.conditioning in ("labels", "projection", "acgan"):
         return (z, requested_labels(num_samples, config.num_classes, offset))
+    if config.conditioning == "text":
+        captions = held_out_captions(config)["text"]
+        return (z, captions[(np.arange(num_samples) + offset) % len(captions)])
     return (z,)
+
+
+@functools.cache
+def _test_records(dataset: str, data_dir: str | None) -> dict:
+    import numpy as np
+
+    from jaxgan.data import load_source
+
+    source = load_source(dataset, "test", data_dir)
+    records = [source[i] for i in range(len(source))]
+    return {name: np.stack([r[name] for r in records]) for name in records[0]}
+
+
+def held_out_captions(config) -> dict:
+    """The test split of a captioned dataset (``mnist_5k_captions``), in order, as NumPy:
+    ``text`` (float32), ``label``, ``attributes`` and ``attribute_bins``; sample ``i``
+    of a ``text``-conditioned run is asked for caption ``i mod N``
+    (:func:`sample_inputs`)."""
+    import numpy as np
+
+    records = _test_records(config.dataset, config.get("data_dir"))
+    if "text" not in records:
+        raise ValueError(f"dataset {config.dataset!r} has no captions (a 'text' feature)")
+    return {**records, "text": records["text"].astype(np.float32)}
 
 
 def restore_generator(

@@ -91,6 +91,70 @@ def prepare_workdir(workdir: str) -> pathlib.Path:
         raise UsageError(f"{error}.") from None
 
 
+def check_pretrained(config, workdir: str) -> list[str]:
+    """Problems with ``config.pretrained`` (submodule -> workdir of a trained run) for a
+    run that starts in ``workdir``; none when it resumes (the checkpoint holds them)."""
+    pretrained = dict(config.get("pretrained") or {})
+    if not pretrained or (pathlib.Path(workdir) / "checkpoints").exists():
+        return []
+    problems = []
+    for submodule, source in pretrained.items():
+        if not source:
+            problems.append(
+                f"pretrained.{submodule} is empty: name the workdir of the trained run whose "
+                f"generator starts the submodule {submodule!r} (--config.pretrained.{submodule}"
+                "=DIR)"
+            )
+        elif not (pathlib.Path(source) / "checkpoints").is_dir():
+            problems.append(
+                f"pretrained.{submodule}={source!r} has no checkpoints/ directory: name the "
+                "workdir of a trained run"
+            )
+    return problems
+
+
+def load_pretrained(state, pretrained: dict, *, seed: int, say=print):
+    """``state`` with the generator's submodules in ``pretrained`` (name -> workdir)
+    replaced by the generators saved there (their EMA parameters if any, with their
+    BatchNorm statistics), in the parameters, the collections and the EMA.
+
+    Raises:
+      UsageError: when the generator has no such submodule or its shapes differ.
+    """
+    import jax
+
+    from experiments.sample import restore_generator
+
+    for submodule, source in pretrained.items():
+        _, _, variables, step, which = restore_generator(source, seed=seed)
+        params = state.generator_params
+        if submodule not in params:
+            raise UsageError(
+                f"pretrained.{submodule}: the generator has no submodule {submodule!r}; its "
+                f"submodules are {sorted(params)}"
+            )
+        shapes = jax.tree.map(lambda a: (tuple(a.shape), str(a.dtype)), params[submodule])
+        loaded = jax.tree.map(lambda a: (tuple(a.shape), str(a.dtype)), variables["params"])
+        if shapes != loaded:
+            raise UsageError(
+                f"pretrained.{submodule}={source}: its generator's parameters do not fit the "
+                f"submodule {submodule!r} (the stage-I fields of the config must match the "
+                f"run's config: {shapes} != {loaded})"
+            )
+        collections = {
+            name: {**tree, submodule: variables[name]} if submodule in tree else tree
+            for name, tree in state.generator_collections.items()
+        }
+        ema = state.ema_params
+        state = state.replace(
+            generator_params={**params, submodule: variables["params"]},
+            generator_collections=collections,
+            ema_params=None if ema is None else {**ema, submodule: variables["params"]},
+        )
+        say(f"Started the generator's {submodule} from {source} (step {step}, {which}).")
+    return state
+
+
 def check_resumed_config(saved: dict, config, *, override: bool) -> None:
     """Refuses to resume when a field that defines the checkpoint changed, unless overridden."""
     from experiments.configs import base
@@ -275,6 +339,10 @@ def run(
     sample_batch = next(pipeline)
     pipeline.set_state(start_position)
 
+    problems = check_pretrained(config, workdir)
+    if problems:
+        raise UsageError(_problems(problems))
+
     # --- Workdir: only now is anything written. ------------------------------
     if config.compilation_cache_dir:
         directory = config.compilation_cache_dir
@@ -327,6 +395,8 @@ def run(
                 return {**summary, "final_step": start_step, "nothing_to_do": True}
             # Stopped after its last save but before its final outputs were written.
             say(f"{path}: trained to step {start_step}; writing the final outputs it lacks.")
+    elif config.get("pretrained"):
+        state = load_pretrained(state, dict(config.pretrained), seed=config.seed, say=say)
 
     # --- Compile and place. --------------------------------------------------
     devices = jax.devices()

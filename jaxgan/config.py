@@ -8,10 +8,13 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
   ``generator`` and ``discriminator`` (fields of the two modules), ``latent_dim``,
   ``conditioning`` (``none``, ``labels`` -- CGAN, ``projection``, ``acgan``,
   ``image`` -- pix2pix, or a LAPGAN level when ``latent_dim`` is set too, ``unpaired``
-  -- CycleGAN: G translates the real batch of two stacked domains) and
+  -- CycleGAN: G translates the real batch of two stacked domains, ``text`` -- StackGAN:
+  G and D take a caption's embedding) and
   ``num_classes``; ``pyramid_level`` and ``pyramid_levels`` (a LAPGAN level: the
   pipeline yields that level of each image's Laplacian pyramid, see
-  :func:`jaxgan.data.make_pipeline`).
+  :func:`jaxgan.data.make_pipeline`); ``pretrained`` (submodule of the generator ->
+  a workdir whose trained generator it starts from: StackGAN's stage I inside stage
+  II; ``experiments.train`` loads it into a fresh run).
 - objective: ``loss``, ``penalties`` (name -> weight), ``regularizers`` (term name ->
   weight, or ``{weight, every, player, warmup_steps, regularizer, **options}``),
   ``augmentation`` (``{name, **options}``, ``name=""`` for none), ``packing``
@@ -53,7 +56,7 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
-CONDITIONINGS = ("none", "labels", "projection", "acgan", "image", "unpaired")
+CONDITIONINGS = ("none", "labels", "projection", "acgan", "text", "image", "unpaired")
 # Fields that define what a checkpoint holds: changing one on resume is refused.
 MODEL_FIELDS = (
     "model",

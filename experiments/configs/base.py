@@ -33,6 +33,9 @@ def get_config() -> ml_collections.ConfigDict:
     )
     c.latent_dim = 100
     c.conditioning = "none"
+    # Submodule of the generator -> workdir of a trained run whose generator it starts
+    # from, in a fresh run (StackGAN's stage II: {"stage1": DIR}).
+    c.pretrained = ml_collections.ConfigDict()
     c.num_classes = 10
     # Objective and schedule.
     c.loss = "non_saturating"

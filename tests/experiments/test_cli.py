@@ -76,6 +76,7 @@ def log_rows(path):
         ("experiments.soak", "--signals"),
         ("experiments.bad_inputs", "--write"),
         ("experiments.translation_figure", "--num_examples"),
+        ("experiments.stackgan", "--steps_per_stage"),
         ("jaxgan.fid", "--save-stats"),
     ],
 )
