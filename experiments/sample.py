@@ -217,7 +217,6 @@ def sample(
     which step and which parameters (EMA or raw) the samples come from.
     """
     import jax
-    import numpy as np
 
     pyramid = cli.run_summary(workdir)
     if pyramid and pyramid.get("program") == "experiments.lapgan":  # chain its levels
@@ -239,7 +238,29 @@ def sample(
     inputs = sample_inputs(config, num_samples, seed)
     if report:
         report(f"generating {len(inputs[0])} samples from step {step} with {which}")
-    return step, np.asarray(jax.jit(generator.apply)(variables, *inputs))
+    return step, apply_in_chunks(jax.jit(generator.apply), variables, inputs)
+
+
+SAMPLE_CHUNK = 500
+
+
+def apply_in_chunks(apply, variables, inputs: tuple, chunk: int = SAMPLE_CHUNK):
+    """``apply(variables, *inputs)`` as NumPy, ``chunk`` examples at a time (the last
+    chunk padded with zeros, so one compiled shape serves), keeping the memory of a
+    large sample (10,000 through StackGAN's stage II at once took 18 GB) to one chunk's.
+    Each example's output depends on its own inputs alone (evaluation mode)."""
+    import numpy as np
+
+    total = len(inputs[0])
+    outputs = []
+    for start in range(0, total, chunk):
+        part = [np.asarray(x[start : start + chunk]) for x in inputs]
+        count = len(part[0])
+        if count < chunk and total > chunk:
+            part = [np.concatenate([x, np.zeros((chunk - count, *x.shape[1:]), x.dtype)])
+                    for x in part]  # fmt: skip
+        outputs.append(np.asarray(apply(variables, *part))[:count])
+    return np.concatenate(outputs)
 
 
 def main(argv=None) -> int:

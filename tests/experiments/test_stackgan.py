@@ -7,6 +7,7 @@ import pytest
 
 from experiments import evaluate, sample, stackgan, train
 from experiments.configs import stackgan_mnist
+from jaxgan import pyramid
 from jaxgan.data import captions
 from tests.experiments.test_train import tiny
 
@@ -117,10 +118,12 @@ def test_caption_metrics_of_the_real_digits_and_of_mismatched_ones(mnist_classif
     shifted = evaluate._caption_metrics(mnist_classifier, np.roll(real, 1, axis=0), c)
     assert shifted["thickness_agreement"] < 0.6 and abs(shifted["thickness_correlation"]) < 0.3
     # 14x14 samples are read upsampled, against real digits at the same resolution.
-    low = evaluate._caption_metrics(mnist_classifier, real[:, ::2, ::2], c)
+    # (the real digits at 14x14 are 2x2 means of the 28x28 ones: the samples here).
+    low = evaluate._caption_metrics(mnist_classifier, np.asarray(pyramid.downsample(real)), c)
     assert low["evaluated_at"] == "14x14 upsampled to 28x28"
-    assert low["caption_digit_accuracy"] == low["caption_digit_accuracy_real"] > 0.5
-    assert 0.5 < low["slant_agreement_real"] < 1.0
+    assert low["caption_digit_accuracy"] == low["caption_digit_accuracy_real"] > 0.9
+    assert low["thickness_correlation"] == low["thickness_correlation_real"]
+    assert 0.5 < low["thickness_agreement_real"] < 1.0
 
 
 def test_stages_figure(runs, data_dir, tmp_path):
