@@ -126,7 +126,8 @@ def _tile(vector: jax.Array, like: jax.Array) -> jax.Array:
 
 
 class StackGANStage1Generator(nn.Module):
-    """``G_1(z, text) -> (B, 14, 14, channels)`` in ``[-1, 1]``.
+    """``G_1(z, text)``. Input ``z`` ``(B, latent_dim)`` and ``text`` ``(B, T)``; output
+    ``(B, 14, 14, channels)`` in ``[-1, 1]``.
 
     Attributes:
       latent_dim: size of ``z``: the noise, then ``condition_dim`` values of the
@@ -160,8 +161,9 @@ class StackGANStage1Generator(nn.Module):
 
 
 class StackGANStage2Generator(nn.Module):
-    """``G_2(z, text) -> (B, 28, 28, channels)`` in ``[-1, 1]``, refining the frozen
-    stage-I image of ``z``'s first ``stage1_latent_dim`` values.
+    """``G_2(z, text)``, refining the frozen stage-I image of ``z``'s first
+    ``stage1_latent_dim`` values. Input ``z`` ``(B, latent_dim)`` and ``text`` ``(B,
+    T)``; output ``(B, 28, 28, channels)`` in ``[-1, 1]``.
 
     Attributes:
       latent_dim: ``stage1_latent_dim + condition_dim``.
@@ -219,9 +221,9 @@ class StackGANStage2Generator(nn.Module):
 
 
 class StackGANDiscriminator(nn.Module):
-    """``D(x, text) -> logits (B,)`` for 14x14 or 28x28 images (any ``7 * 2^k``).
-
-    With ``return_features``, also the flattened joint features before the logit.
+    """``D(x, text)``. Input images ``x`` ``(B, H, H, channels)`` with ``H = 7 * 2^k``
+    (14, 28) and ``text`` ``(B, T)``; output the logits ``(B,)`` (with
+    ``return_features``, also the flattened joint features before the logit).
 
     Attributes:
       ndf: feature maps of the first convolution (doubling per stride-2 layer).
