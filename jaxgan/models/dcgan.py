@@ -175,6 +175,12 @@ class DCGANDiscriminator(nn.Module):
       use_bias: give the layers that are not followed by a normalisation a bias.
       minibatch_discrimination: number of minibatch-discrimination kernels before
         the last layer (off when ``None``).
+      minibatch_kernel_dim: the dimension of each kernel (5 in Salimans et al.).
+      minibatch_features: what minibatch discrimination compares: ``pooled`` (the
+        last feature map averaged over positions, the default), ``projected`` (a
+        linear projection of the flattened map) or ``flatten`` (the whole map; with
+        100 kernels its kernel is 96% of ``dcgan28``'s D); see
+        :func:`jaxgan.models.layers.batch_aware_head`.
       minibatch_stddev: group size of a minibatch-stddev layer before the last layer.
       axis_name: the ``pmap``/``shard_map`` axis over which BatchNorm statistics and
         the batch-aware layers couple the batch.
@@ -188,6 +194,8 @@ class DCGANDiscriminator(nn.Module):
     normalization: str = "batch"
     use_bias: bool = False
     minibatch_discrimination: int | None = None
+    minibatch_kernel_dim: int = 5
+    minibatch_features: str = "pooled"
     minibatch_stddev: int | None = None
     axis_name: str | None = None
     conv_implementation: str = "auto"
@@ -221,6 +229,8 @@ class DCGANDiscriminator(nn.Module):
             minibatch_discrimination=self.minibatch_discrimination,
             minibatch_stddev=self.minibatch_stddev,
             axis_name=self.axis_name,
+            minibatch_kernel_dim=self.minibatch_kernel_dim,
+            minibatch_features=self.minibatch_features,
         )
         h = h.reshape(h.shape[0], -1)
         head = nn.Dense(1, use_bias=self.use_bias, kernel_init=dcgan_kernel_init)

@@ -87,6 +87,7 @@ class GoodfellowMLPDiscriminator(nn.Module):
     input_dropout: float = 0.2
     hidden_dropout: float = 0.5
     minibatch_discrimination: int | None = None
+    minibatch_kernel_dim: int = 5
     minibatch_stddev: int | None = None
     axis_name: str | None = None
 
@@ -102,6 +103,7 @@ class GoodfellowMLPDiscriminator(nn.Module):
         h = batch_aware_head(
             h,
             minibatch_discrimination=self.minibatch_discrimination,
+            minibatch_kernel_dim=self.minibatch_kernel_dim,
             minibatch_stddev=self.minibatch_stddev,
             axis_name=self.axis_name,
         )
@@ -163,6 +165,8 @@ class MLPDiscriminator(nn.Module):
       normalization: ``none``, ``batch``, ``layer``, ``spectral``.
       kernel_init_std: draw every weight from ``N(0, std)``; ``None`` keeps Flax's
         LeCun-normal default.
+      minibatch_discrimination, minibatch_kernel_dim, minibatch_stddev: batch-aware
+        layers on the last hidden layer (see :class:`jaxgan.models.DCGANDiscriminator`).
     """
 
     input_dim: int = 2
@@ -172,6 +176,7 @@ class MLPDiscriminator(nn.Module):
     normalization: str = "none"
     kernel_init_std: float | None = None
     minibatch_discrimination: int | None = None
+    minibatch_kernel_dim: int = 5
     minibatch_stddev: int | None = None
     axis_name: str | None = None
 
@@ -200,6 +205,7 @@ class MLPDiscriminator(nn.Module):
         h = batch_aware_head(
             h,
             minibatch_discrimination=self.minibatch_discrimination,
+            minibatch_kernel_dim=self.minibatch_kernel_dim,
             minibatch_stddev=self.minibatch_stddev,
             axis_name=self.axis_name,
         )

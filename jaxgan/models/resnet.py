@@ -131,8 +131,9 @@ class ResNetDiscriminator(nn.Module):
       features: block width (128).
       normalization: ``spectral`` (SNGAN, the default), ``none`` (WGAN-GP),
         ``layer`` or ``batch``.
-      minibatch_discrimination, minibatch_stddev: batch-aware layers before the last
-        layer (see :class:`jaxgan.models.DCGANDiscriminator`).
+      minibatch_discrimination, minibatch_kernel_dim, minibatch_stddev: batch-aware
+        layers before the last layer (see :class:`jaxgan.models.DCGANDiscriminator`);
+        minibatch discrimination compares the pooled features.
       axis_name: the axis over which batch-coupled layers see the global batch.
     """
 
@@ -140,6 +141,7 @@ class ResNetDiscriminator(nn.Module):
     features: int = 128
     normalization: str = "spectral"
     minibatch_discrimination: int | None = None
+    minibatch_kernel_dim: int = 5
     minibatch_stddev: int | None = None
     axis_name: str | None = None
 
@@ -166,6 +168,7 @@ class ResNetDiscriminator(nn.Module):
         head_input = batch_aware_head(
             features,
             minibatch_discrimination=self.minibatch_discrimination,
+            minibatch_kernel_dim=self.minibatch_kernel_dim,
             minibatch_stddev=None,
             axis_name=self.axis_name,
         )

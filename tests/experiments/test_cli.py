@@ -73,6 +73,7 @@ def log_rows(path):
         ("experiments.sample", "--no_ema"),
         ("experiments.benchmark", "--compare"),
         ("experiments.benchmark_data", "usage:"),
+        ("experiments.benchmark_minibatch", "--max-run-mib"),
         ("experiments.soak", "--signals"),
         ("experiments.bad_inputs", "--write"),
         ("experiments.translation_figure", "--num_examples"),

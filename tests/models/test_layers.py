@@ -82,6 +82,12 @@ def test_minibatch_discrimination_rejects_feature_maps():
         layer.init(jax.random.key(0), jnp.zeros((2, 4, 4, 3)))
 
 
+def test_minibatch_discrimination_rejects_empty_kernels():
+    layer = MinibatchDiscrimination(num_kernels=4, kernel_dim=0)
+    with pytest.raises(ValueError, match="num_kernels=4, kernel_dim=0 and .* at least 1"):
+        layer.init(jax.random.key(0), jnp.zeros((2, 3)))
+
+
 def test_minibatch_discrimination_gradient_penalty_is_finite():
     # Double backprop through the pairwise L1 distances (and its identical-pair zeros).
     layer = MinibatchDiscrimination(num_kernels=3, kernel_dim=2)
@@ -91,6 +97,74 @@ def test_minibatch_discrimination_gradient_penalty_is_finite():
     grads = jax.jit(jax.grad(lambda p: penalties.r1_penalty(critic(p), x)))(params)
     assert np.all(np.isfinite(grads["params"]["kernel"]))
     assert np.any(grads["params"]["kernel"] != 0)
+
+
+# ----------------------------------------------------------------------------
+# Minibatch discrimination in chunks of rows (large batches).
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [7, 12], ids=["last-chunk-padded", "whole-chunks"])
+def test_chunked_minibatch_discrimination_equals_exact(n):
+    # A budget of 3 rows x n x 4 kernels: 3 rows per chunk (7 rows: 3 chunks, the last
+    # padded). Values against the pair loop; first and second derivatives (a gradient
+    # penalty through the layer) against autodiff of the one-block form.
+    x = random_features((n, 6), seed=8)
+    exact = MinibatchDiscrimination(num_kernels=4, kernel_dim=3)
+    chunked = MinibatchDiscrimination(num_kernels=4, kernel_dim=3, max_pairwise_elements=3 * n * 4)
+    params = exact.init(jax.random.key(0), x)
+    out = jax.jit(chunked.apply)(params, x)
+    kernel = np.asarray(params["params"]["kernel"])
+    np.testing.assert_allclose(out, minibatch_discrimination_loop(x, kernel), rtol=1e-5)
+
+    weights = random_features((n, 10), seed=9)
+    first = lambda layer: jax.grad(
+        lambda p, y: jnp.sum(layer.apply(p, y) * weights), argnums=(0, 1)
+    )
+    second = lambda layer: jax.grad(
+        lambda p: penalties.r1_penalty(lambda y: jnp.sum(layer.apply(p, y) * weights, -1), x)
+    )
+    for derivative, args in ((first, (params, x)), (second, (params,))):
+        expected = jax.jit(derivative(exact))(*args)
+        actual = jax.jit(derivative(chunked))(*args)
+        for a, e in zip(jax.tree.leaves(actual), jax.tree.leaves(expected), strict=True):
+            np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-6)
+
+
+def test_chunked_minibatch_discrimination_across_devices():
+    # Chunks of 2 rows on each of 4 devices: the self-mask follows the global row index.
+    x = random_features((16, 6), seed=10)
+    params = MinibatchDiscrimination(num_kernels=5, kernel_dim=3).init(jax.random.key(0), x)
+    layer = MinibatchDiscrimination(
+        num_kernels=5, kernel_dim=3, axis_name="data", max_pairwise_elements=2 * 16 * 5
+    )
+    expected = minibatch_discrimination_loop(x, np.asarray(params["params"]["kernel"]))
+    np.testing.assert_allclose(sharded_apply(layer, params, x, 4), expected, rtol=1e-5)
+
+
+def test_chunked_minibatch_discrimination_never_holds_the_pairwise_tensor():
+    # N = 1024 examples, 100 kernels: the (B, N, N) float32 tensor is 400 MiB. Compiled
+    # (not run), the one-block form needs at least that much scratch memory; in chunks
+    # of 2**22 elements the forward pass, its gradient and a gradient penalty's
+    # gradient each need under a third of it.
+    x = jax.ShapeDtypeStruct((1024, 64), jnp.float32)
+    pairwise_bytes = 100 * 1024 * 1024 * 4
+
+    def temp_bytes(layer, derivative):
+        params = jax.eval_shape(layer.init, jax.random.key(0), x)
+        critic = lambda p: lambda y: jnp.sum(layer.apply(p, y), axis=-1)
+        function = {
+            "forward": lambda p, y: critic(p)(y),
+            "gradient": jax.grad(lambda p, y: jnp.sum(critic(p)(y))),
+            "penalty gradient": jax.grad(lambda p, y: penalties.r1_penalty(critic(p), y)),
+        }[derivative]
+        return jax.jit(function).lower(params, x).compile().memory_analysis().temp_size_in_bytes
+
+    one_block = MinibatchDiscrimination(max_pairwise_elements=2**62)
+    assert temp_bytes(one_block, "forward") >= pairwise_bytes
+    chunked = MinibatchDiscrimination(max_pairwise_elements=2**22)
+    for derivative in ("forward", "gradient", "penalty gradient"):
+        assert temp_bytes(chunked, derivative) < pairwise_bytes / 3, derivative
 
 
 # ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from jaxgan.models import (
     DCGANGenerator,
     GoodfellowMLPDiscriminator,
     GoodfellowMLPGenerator,
+    MinibatchDiscrimination,
     MLPDiscriminator,
     MLPGenerator,
     PatchGANDiscriminator,
@@ -79,19 +80,67 @@ def test_dcgan_discriminator_normalizations_and_features(normalization):
 
 
 @pytest.mark.parametrize("size,channels", [(28, 1), (64, 3)])
-def test_dcgan_discriminator_batch_aware_options(size, channels):
+@pytest.mark.parametrize("compared", ["pooled", "projected", "flatten"])
+def test_dcgan_discriminator_batch_aware_options(size, channels, compared):
     d = DCGANDiscriminator(
-        image_size=size, channels=channels, ndf=8, minibatch_discrimination=6, minibatch_stddev=2
-    )
-    variables, logits = init_apply(d, images(4, size, channels))
+        image_size=size, channels=channels, ndf=8, minibatch_discrimination=6,
+        minibatch_kernel_dim=3, minibatch_features=compared, minibatch_stddev=2,
+    )  # fmt: skip
+    x = images(4, size, channels)
+    variables, logits = init_apply(d, x)
     assert logits.shape == (4,)
     final_map = 7 if size == 28 else 4
     final_channels = 16 if size == 28 else 64
     # stddev adds a channel; minibatch discrimination appends 6 features to the flat map.
-    head_in = final_map * final_map * (final_channels + 1) + 6
-    assert variables["params"]["Dense_0"]["kernel"].shape == (head_in, 1)
-    kernel = variables["params"]["MinibatchDiscrimination_0"]["kernel"]
-    assert kernel.shape == (head_in - 6, 6, 5)
+    flat = final_map * final_map * (final_channels + 1)
+    params = variables["params"]
+    assert params["Dense_0"]["kernel"].shape == (flat + 6, 1)
+    compared_size = flat if compared == "flatten" else final_channels + 1
+    assert params["MinibatchDiscrimination_0"]["kernel"].shape == (compared_size, 6, 3)
+    assert ("minibatch_projection" in params) == (compared == "projected")
+    # What the kernels compare, recomputed from the last feature map: its mean over
+    # positions, its projection or all of it.
+    _, features = d.apply(variables, x, return_features=True)
+    maps = np.asarray(features).reshape(4, final_map, final_map, final_channels)
+    stddev = np.mean(np.std(maps.reshape(2, 2, -1), axis=0), axis=-1)  # groups n mod 2
+    stddev_channel = np.broadcast_to(np.tile(stddev, 2)[:, None, None, None], (*maps.shape[:3], 1))
+    maps = np.concatenate([maps, stddev_channel], -1)
+    projection = jax.tree.map(np.asarray, params.get("minibatch_projection", {}))
+    compared_features = {
+        "pooled": lambda: maps.mean(axis=(1, 2)),
+        "flatten": lambda: maps.reshape(4, -1),
+        "projected": lambda: maps.reshape(4, -1) @ projection["kernel"] + projection["bias"],
+    }[compared]()
+    layer = MinibatchDiscrimination(num_kernels=6, kernel_dim=3)
+    similarity = layer.apply(
+        {"params": params["MinibatchDiscrimination_0"]}, compared_features.astype(np.float32)
+    )[:, compared_size:]
+    head = np.concatenate([maps.reshape(4, -1), similarity], -1) @ np.asarray(
+        params["Dense_0"]["kernel"]
+    )
+    np.testing.assert_allclose(logits, head[:, 0], rtol=2e-4, atol=1e-5)
+
+
+def test_minibatch_features_must_be_known():
+    d = DCGANDiscriminator(image_size=28, channels=1, ndf=8, minibatch_discrimination=4,
+                           minibatch_features="mean")  # fmt: skip
+    with pytest.raises(ValueError, match=r"minibatch_features='mean' is not one of \('pooled'"):
+        d.init(jax.random.key(0), images(2, 28, 1))
+
+
+def test_minibatch_discrimination_on_dcgan28_is_a_small_part_of_d():
+    # Issue 19: with 100 kernels of 5 on the flattened 7x7x128 map the kernel was 96% of
+    # D; on the pooled map it is 128 x 100 x 5.
+    sizes = {}
+    for compared in ("pooled", "flatten"):
+        d = DCGANDiscriminator(image_size=28, channels=1, minibatch_discrimination=100,
+                               minibatch_features=compared)  # fmt: skip
+        params = jax.eval_shape(d.init, jax.random.key(0), images(2, 28, 1))["params"]
+        total = sum(np.size(leaf) for leaf in jax.tree.leaves(params))
+        sizes[compared] = np.size(params["MinibatchDiscrimination_0"]["kernel"]), total
+    assert sizes["pooled"][0] == 128 * 100 * 5
+    assert sizes["flatten"][0] == 7 * 7 * 128 * 100 * 5
+    assert sizes["flatten"][0] / sizes["flatten"][1] > 0.95
 
 
 def test_resnet_shapes():
