@@ -3,22 +3,31 @@
   python -m experiments.benchmark --model dcgan28 [--batch-size 64] [--devices N]
       [--strategy single|sharded|pmap] [--compare torch|single] [--json] [--repeats 5]
       [--steps 5] [--conv-implementation auto|xla|reformulated] [--compilation-cache DIR]
-      [--regularizer NAME:WEIGHT[:EVERY] ...] [--augmentation NAME] [--compare plain]
+      [--regularizer NAME:WEIGHT[:EVERY] ...] [--augmentation NAME]
+      [--minibatch-discrimination KERNELS[:DIM[:FEATURES]]] [--compare plain]
+      [--precision float32|bfloat16] [--compare float32]
 
 Times the compiled train step after warm-up (``block_until_ready``): compile time and
 the first step separately, then steps/s and images/s (median and spread over
 ``--repeats`` timings of ``--steps`` steps), the step's FLOPs from XLA's cost analysis,
 the achieved FLOP/s and the fraction of this machine's float32 matmul rate, measured in
-the same run. ``--compare torch`` times the same architecture, loss and optimiser
-written in PyTorch (``experiments/benchmark_torch.py``, an optional dependency) in the
-same process and reports the ratio; ``--compare single`` does the same with the plain
-single-device jit step (the sharded and pmap strategies' overhead), and ``--compare
-pmap`` with the pmap step on the same devices.
+the same run, and XLA's scratch memory for the step (``temp_mib``, from
+``compiled.memory_analysis()``; not for pmap). ``--compare torch`` times the same
+architecture, loss and optimiser written in PyTorch (``experiments/benchmark_torch.py``,
+an optional dependency) in the same process and reports the ratio; ``--compare single``
+does the same with the plain single-device jit step (the sharded and pmap strategies'
+overhead), and ``--compare pmap`` with the pmap step on the same devices.
 ``--regularizer r1:5:16`` adds a term (:func:`jaxgan.regularizers.names`; lazy with an
 interval) and ``--augmentation diffaugment|ada|instance_noise`` an augmentation
-(ADA at ``p = 0.5``, so it transforms); ``--compare plain`` times the same model
-without them in the same process (``ratio_vs_plain``). Use ``--steps`` a multiple of
+(ADA at ``p = 0.5``, so it transforms) and ``--minibatch-discrimination 100:5:pooled``
+minibatch discrimination in D (kernels, kernel dimension and, for the convolutional
+discriminators, what it compares: ``pooled``, ``projected`` or ``flatten``);
+``--compare plain`` times the same model without them in the same process
+(``ratio_vs_plain``). Use ``--steps`` a multiple of
 a lazy term's interval, so each timing averages over whole intervals.
+``--precision bfloat16`` computes G and D in bfloat16 (``GAN.precision``: float32
+parameters, optimiser state and losses); ``--compare float32`` times the float32 step
+beside it (``ratio_vs_float32``).
 ``--compilation-cache DIR`` turns on JAX's persistent compilation cache there
 (:mod:`jaxgan.cache`): a second run reports the time to load the compiled step instead
 of compiling it (without it, ``compile_s`` is a cold compile).
@@ -115,12 +124,43 @@ def build(model: str, conv_implementation: str = "auto") -> tuple[GAN, tuple[int
     raise ValueError(f"unknown benchmark model {model!r}; use one of {MODELS}")
 
 
-def with_objective(gan: GAN, regularizers: tuple[str, ...], augmentation: str | None) -> GAN:
-    """``gan`` with the benchmark's extra terms and augmentation."""
+def parse_minibatch_discrimination(text: str) -> dict:
+    """``KERNELS[:DIM[:FEATURES]]`` as the discriminator's attributes."""
+    parts = text.split(":")
+    try:
+        if not 1 <= len(parts) <= 3:
+            raise ValueError
+        options = {"minibatch_discrimination": int(parts[0])}
+        if len(parts) > 1:
+            options["minibatch_kernel_dim"] = int(parts[1])
+    except ValueError:
+        raise ValueError(
+            f"--minibatch-discrimination {text!r}: expected KERNELS[:DIM[:FEATURES]], "
+            "e.g. 100:5:pooled"
+        ) from None
+    if len(parts) == 3:
+        options["minibatch_features"] = parts[2]
+    return options
+
+
+def with_objective(gan: GAN, regularizers: tuple[str, ...], augmentation: str | None,
+                   minibatch_discrimination: str | None = None) -> GAN:  # fmt: skip
+    """``gan`` with the benchmark's extra terms, augmentation and minibatch discrimination."""
     terms = parse_terms(",".join(regularizers))
     options = {"initial_p": 0.5} if augmentation == "ada" else {}
+    discriminator = gan.discriminator
+    if minibatch_discrimination:
+        layer = parse_minibatch_discrimination(minibatch_discrimination)
+        if "minibatch_features" in layer and not hasattr(discriminator, "minibatch_features"):
+            raise ValueError(
+                f"--minibatch-discrimination {minibatch_discrimination!r}: "
+                f"{type(discriminator).__name__} compares its features as they are; "
+                "give KERNELS[:DIM] only"
+            )
+        discriminator = discriminator.clone(**layer)
     return dataclasses.replace(
         gan,
+        discriminator=discriminator,
         regularizers=gan.regularizers + terms,
         augmentation=augment.get(augmentation, **options) if augmentation else None,
     )
@@ -145,10 +185,13 @@ def _count(tree) -> int:
 
 def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: int | None,
                 conv_implementation: str = "auto", regularizers: tuple[str, ...] = (),
-                augmentation: str | None = None):  # fmt: skip
+                augmentation: str | None = None,
+                minibatch_discrimination: str | None = None,
+                precision: str = "float32"):  # fmt: skip
     """Compiles and warms up one configuration: ``(time_steps(steps) -> steps/s, info)``."""
     gan, example_shape = build(model, conv_implementation)
-    gan = with_objective(gan, regularizers, augmentation)
+    gan = with_objective(gan, regularizers, augmentation, minibatch_discrimination)
+    gan = dataclasses.replace(gan, precision=precision)
     parallel = Parallel.create(strategy, devices)
     parallel.check_batch_size(batch_size)
     leading = (gan.n_critic,) if gan.n_critic > 1 else ()
@@ -161,7 +204,7 @@ def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: i
     placed, key = parallel.put_state(state), parallel.put_key(jax.random.key(1))
     step = parallel.compile_step(gan)
 
-    flops = None
+    flops = temp_mib = None
     start = time.perf_counter()
     if parallel.strategy != "pmap":
         compiled = step.lower(placed, batch, key).compile()
@@ -169,6 +212,8 @@ def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: i
         cost = compiled.cost_analysis()
         cost = cost[0] if isinstance(cost, list | tuple) else cost
         flops = float(cost.get("flops", 0.0)) if cost else None
+        memory = compiled.memory_analysis()
+        temp_mib = memory.temp_size_in_bytes / 2**20 if memory is not None else None
         step = compiled
         start = time.perf_counter()
         placed, metrics = step(placed, batch, key)
@@ -197,10 +242,13 @@ def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: i
         "conv_implementation": conv_implementation,
         "regularizers": list(regularizers),
         "augmentation": augmentation,
+        "minibatch_discrimination": minibatch_discrimination,
+        "precision": precision,
         "compilation_cache": jax.config.jax_compilation_cache_dir or None,
         "compile_s": compile_s,
         "first_step_s": first_step_s,
         "flops_per_step": flops,
+        "temp_mib": temp_mib,
         "generator_params": _count(state.generator_params),
         "discriminator_params": _count(state.discriminator_params),
     }
@@ -250,15 +298,25 @@ def main(argv=None) -> int:
     parser.add_argument("--devices", type=int, default=None)
     parser.add_argument("--strategy", choices=STRATEGIES, default=None)
     parser.add_argument(
-        "--compare", choices=["torch", "single", "pmap", "plain"], default=None,
+        "--compare", choices=["torch", "single", "pmap", "plain", "float32"], default=None,
         help="also time PyTorch's step, the plain single-device jit step, the pmap step on "
-        "the same devices, or the model without --regularizer/--augmentation, in this process",
+        "the same devices, the model without --regularizer/--augmentation/"
+        "--minibatch-discrimination, or the float32 step, in this process",
+    )  # fmt: skip
+    parser.add_argument(
+        "--precision", choices=["float32", "bfloat16"], default="float32",
+        help="the dtype G and D compute in (parameters and optimiser state stay float32)",
     )  # fmt: skip
     parser.add_argument(
         "--regularizer", action="append", default=[], metavar="NAME:WEIGHT[:EVERY]",
         help="add a regularisation term (repeatable), e.g. r1:5:16 for lazy R1",
     )  # fmt: skip
     parser.add_argument("--augmentation", choices=augment.names(), default=None)
+    parser.add_argument(
+        "--minibatch-discrimination", metavar="KERNELS[:DIM[:FEATURES]]", default=None,
+        help="minibatch discrimination in D, e.g. 100:5:pooled (FEATURES: pooled, projected "
+        "or flatten, for the convolutional discriminators)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=5)
@@ -282,13 +340,20 @@ def main(argv=None) -> int:
     options = dict(
         batch_size=batch_size, strategy=args.strategy, devices=args.devices,
         conv_implementation=args.conv_implementation, regularizers=tuple(args.regularizer),
-        augmentation=args.augmentation,
+        augmentation=args.augmentation, minibatch_discrimination=args.minibatch_discrimination,
+        precision=args.precision,
     )  # fmt: skip
-    # --compare single / plain: the baseline is timed interleaved with the step, in this run.
+    # --compare single / pmap / plain / float32: the baseline is timed interleaved, in this run.
     baseline = {
         "single": {**options, "strategy": "single", "devices": 1},
         "pmap": {**options, "strategy": "pmap"},
-        "plain": {**options, "regularizers": (), "augmentation": None},
+        "plain": {
+            **options,
+            "regularizers": (),
+            "augmentation": None,
+            "minibatch_discrimination": None,
+        },
+        "float32": {**options, "precision": "float32"},
     }.get(args.compare)
     try:
         if args.compilation_cache:

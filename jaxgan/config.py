@@ -21,7 +21,8 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
   (PacGAN), ``history_pool`` (D sees generated images from a pool of past ones,
   CycleGAN), ``unrolled_steps`` (Unrolled GAN), ``feature_matching_weight``,
   ``auxiliary_weight``, ``l1_weight``, ``label_smoothing``, ``n_critic``,
-  ``update_order`` (``GAN.update``), ``ema_decay``, ``ema_warmup``, ``unroll_critic``.
+  ``update_order`` (``GAN.update``), ``ema_decay``, ``ema_warmup``, ``unroll_critic``,
+  ``precision`` (``float32`` or ``bfloat16``: mixed precision, ``GAN.precision``).
 - optimisers: ``generator_optimizer`` and ``discriminator_optimizer`` (``name``:
   adam, rmsprop or sgd; ``learning_rate``; ``b1``, ``b2``, ``momentum``), and
   ``weight_clip`` (WGAN; ``None`` for off).
@@ -243,6 +244,7 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN:
         ema_decay=config.ema_decay,
         ema_warmup=config.get("ema_warmup", True),
         unroll_critic=config.unroll_critic,
+        precision=config.get("precision", "float32"),
     )
 
 

@@ -84,6 +84,7 @@ __all__ = [
     "GAN",
     "GENERATOR_LOSSES",
     "HISTORY_POOL_STATE",
+    "PRECISIONS",
     "UPDATES",
 ]
 
@@ -100,6 +101,9 @@ CONDITIONINGS = ("none", "labels", "acgan", "text", "image", "unpaired")
 # augmentation KL): the step adds them to G's loss.
 GENERATOR_LOSSES = layers.GENERATOR_LOSSES
 UPDATES = ("alternating", "simultaneous")
+# GAN.precision -> the dtype G and D compute in (parameters, optimiser state, losses and
+# reductions stay float32).
+PRECISIONS = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
 _SMOOTHABLE = ("minimax", "non_saturating", "maximum_likelihood")
 
 
@@ -127,6 +131,16 @@ def _own_losses(sown) -> dict[str, jax.Array]:
         value = sum(jnp.sum(v).astype(jnp.float32) for v in values)
         own[path[-1]] = own.get(path[-1], 0.0) + value
     return own
+
+
+def _cast_floating(tree, dtype):
+    """Every floating-point array of ``tree`` as ``dtype``; other leaves untouched."""
+
+    def cast(x):
+        floating = hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jnp.floating)
+        return x.astype(dtype) if floating else x
+
+    return jax.tree.map(cast, tree)
 
 
 def _all_finite(*trees) -> jax.Array:
@@ -231,6 +245,7 @@ class GAN:
     ema_decay: float | None = None
     ema_warmup: bool = True
     unroll_critic: bool = True
+    precision: str = "float32"
 
     def __post_init__(self):
         for field in ("loss", "penalties", "regularizers"):
@@ -239,6 +254,7 @@ class GAN:
         family = objectives.resolve_loss(self.loss)  # raises with the valid names
         _choice("conditioning", self.conditioning, CONDITIONINGS)
         _choice("update", self.update, UPDATES)
+        _choice("precision", self.precision, tuple(PRECISIONS))
         terms = objectives.resolve_terms(tuple(self.penalties) + tuple(self.regularizers))
         for term in terms:
             if term.name in _RESERVED:
@@ -350,16 +366,23 @@ class GAN:
             return (x, batch["condition"])
         return (x,)
 
-    @staticmethod
-    def _apply(module, params, collections, *args, key, **kwargs):
-        """``module.apply`` in training mode; returns (output, updated collections)."""
+    def _apply(self, module, params, collections, *args, key, **kwargs):
+        """``module.apply`` in training mode, in ``precision``; returns (output, updated
+        collections), both float32."""
+        compute = PRECISIONS[self.precision]
+        if compute != jnp.float32:
+            params, args = _cast_floating(params, compute), _cast_floating(args, compute)
         variables = {"params": params, **collections}
         rngs = {"dropout": key}
         if not collections:
-            return module.apply(variables, *args, train=True, rngs=rngs, **kwargs), collections
-        return module.apply(
-            variables, *args, train=True, rngs=rngs, mutable=list(collections), **kwargs
-        )
+            out = module.apply(variables, *args, train=True, rngs=rngs, **kwargs)
+        else:
+            out, collections = module.apply(
+                variables, *args, train=True, rngs=rngs, mutable=list(collections), **kwargs
+            )
+        if compute == jnp.float32:
+            return out, collections
+        return _cast_floating(out, jnp.float32), _cast_floating(collections, jnp.float32)
 
     def pack(self, x: jax.Array) -> jax.Array:
         """PacGAN packing: ``(B, ..., C) -> (B / m, ..., m C)``.

@@ -138,7 +138,7 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     from jaxgan.config import CONDITIONINGS, OPTIMIZERS
     from jaxgan.data.pipeline import OFFLINE_DATASETS
     from jaxgan.parallel import STRATEGIES
-    from jaxgan.step import UPDATES
+    from jaxgan.step import PRECISIONS, UPDATES
 
     c = _Checker(config)
     for path in ("num_steps", "batch_size", "n_critic", "log_every", "sample_every",
@@ -175,6 +175,7 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     c.choice("loss", losses.names())
     c.choice("conditioning", CONDITIONINGS)
     c.choice("update_order", UPDATES)
+    c.choice("precision", tuple(PRECISIONS), optional=True)
     c.choice("strategy", STRATEGIES, optional=True)
     dataset = c.get("dataset")
     if not isinstance(dataset, str) or not dataset:

@@ -61,6 +61,9 @@ def get_config() -> ml_collections.ConfigDict:
     # (experiments.sample.standing_statistics); False: the raw parameters' running averages.
     c.ema_standing_stats = True
     c.unroll_critic = True  # compile the n_critic iterations unrolled (GAN.unroll_critic)
+    c.precision = (
+        "float32"  # or "bfloat16": G and D compute in it, state stays float32 (GAN.precision)
+    )
     # Optimisers.
     c.generator_optimizer = ml_collections.ConfigDict(
         {"name": "adam", "learning_rate": 2e-4, "b1": 0.5, "b2": 0.999, "momentum": 0.0}

@@ -14,7 +14,8 @@ from experiments import benchmark
 FIELDS = {
     "model", "strategy", "devices", "batch_size", "steps_per_s", "images_per_s", "compile_s",
     "first_step_s", "flops_per_step", "fraction_of_matmul_peak", "generator_params",
-    "discriminator_params", "device_kind", "conv_implementation", "compilation_cache",
+    "discriminator_params", "device_kind", "conv_implementation", "compilation_cache", "temp_mib",
+    "precision", "minibatch_discrimination",
 }  # fmt: skip
 
 
@@ -30,6 +31,7 @@ def test_harness_reports_every_field(capsys, strategy, devices):
     assert result["generator_params"] == 2 * 128 + 128 + 128 * 128 + 128 + 128 * 2 + 2
     if strategy != "pmap":
         assert result["flops_per_step"] > 0 and result["fraction_of_matmul_peak"] > 0
+        assert result["temp_mib"] > 0
 
 
 def test_compare_single_times_the_plain_jit_step_in_the_same_run(capsys):
@@ -56,6 +58,48 @@ def test_compare_plain_times_the_model_without_its_terms_interleaved(capsys):
     )
     # R1's second-order pass shows in XLA's count (both lax.cond branches are counted).
     assert with_terms["flops_per_step"] > plain["flops_per_step"]
+
+
+def test_minibatch_discrimination_flag_against_plain(capsys):
+    args = ["--model", "mlp_ring8", "--batch-size", "16", "--repeats", "1", "--steps", "1",
+            "--json", "--minibatch-discrimination", "10:3", "--compare", "plain"]  # fmt: skip
+    assert benchmark.main(args) == 0
+    with_layer, plain = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert with_layer["minibatch_discrimination"] == "10:3"
+    assert plain["minibatch_discrimination"] is None
+    # The kernel (128 features x 10 kernels x 3) and 10 more inputs to D's last layer.
+    extra = with_layer["discriminator_params"] - plain["discriminator_params"]
+    assert extra == 128 * 10 * 3 + 10
+
+
+def test_minibatch_discrimination_reaches_the_convolutional_discriminator():
+    gan, _ = benchmark.build("wgangp28")
+    gan = benchmark.with_objective(gan, (), None, "100:5:projected")
+    assert gan.discriminator.minibatch_discrimination == 100
+    assert gan.discriminator.minibatch_kernel_dim == 5
+    assert gan.discriminator.minibatch_features == "projected"
+
+
+@pytest.mark.parametrize(
+    "flag,message",
+    [
+        ("10:x", "--minibatch-discrimination '10:x': expected KERNELS[:DIM[:FEATURES]]"),
+        ("10:5:pooled", "MLPDiscriminator compares its features as they are"),
+    ],
+)
+def test_bad_minibatch_discrimination_flag(capsys, flag, message):
+    assert benchmark.main(["--model", "mlp_ring8", "--minibatch-discrimination", flag]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bfloat16_against_float32_in_the_same_run(capsys):
+    args = ["--model", "mlp_ring8", "--batch-size", "16", "--repeats", "1", "--steps", "1",
+            "--json", "--precision", "bfloat16", "--compare", "float32"]  # fmt: skip
+    assert benchmark.main(args) == 0
+    low, full = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert (low["precision"], full["precision"]) == ("bfloat16", "float32")
+    assert low["ratio_vs_float32"] == pytest.approx(low["images_per_s"] / full["images_per_s"])
+    assert low["generator_params"] == full["generator_params"]  # parameters stay float32
 
 
 def test_resnet_has_no_torch_twin(capsys):
@@ -155,3 +199,27 @@ def test_torch_models_have_the_same_parameters(model):
     count = lambda tree: sum(int(np.prod(leaf.shape)) for leaf in jax.tree.leaves(tree))
     assert count(state.generator_params) == sum(p.numel() for p in g.parameters())
     assert count(state.discriminator_params) == sum(p.numel() for p in d.parameters())
+
+
+def test_minibatch_benchmark_measures_both_forms(capsys):
+    from experiments import benchmark_minibatch
+
+    # 12 examples, 4 kernels: the one-block form holds the 4 x 12 x 12 tensor; 576 bytes.
+    args = ["--sizes", "12", "--features", "6", "--kernels", "4", "--kernel-dim", "3",
+            "--repeats", "1", "--max-run-mib", "0", "--json"]  # fmt: skip
+    assert benchmark_minibatch.main(args) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [(r["form"], r["derivative"]) for r in rows] == [
+        (form, derivative)
+        for form in ("one block", "chunked")
+        for derivative in ("forward", "gradient", "penalty gradient")
+    ]
+    assert all(r["pairwise_mib"] == 4 * 12 * 12 * 4 / 2**20 for r in rows)
+    assert all(r["ms"] is None and r["temp_mib"] > 0 for r in rows)  # nothing under 0 MiB
+
+
+def test_minibatch_benchmark_rejects_a_batch_of_one(capsys):
+    from experiments import benchmark_minibatch
+
+    assert benchmark_minibatch.main(["--sizes", "1"]) == 2
+    assert "--sizes [1] must be at least 2" in capsys.readouterr().err
