@@ -5,7 +5,7 @@
       [--steps 5] [--conv-implementation auto|xla|reformulated] [--compilation-cache DIR]
       [--regularizer NAME:WEIGHT[:EVERY] ...] [--augmentation NAME]
       [--minibatch-discrimination KERNELS[:DIM[:FEATURES]]] [--compare plain]
-      [--precision float32|bfloat16] [--compare float32]
+      [--precision float32|bfloat16] [--compare float32] [--remat]
 
 Times the compiled train step after warm-up (``block_until_ready``): compile time and
 the first step separately, then steps/s and images/s (median and spread over
@@ -27,7 +27,9 @@ discriminators, what it compares: ``pooled``, ``projected`` or ``flatten``);
 a lazy term's interval, so each timing averages over whole intervals.
 ``--precision bfloat16`` computes G and D in bfloat16 (``GAN.precision``: float32
 parameters, optimiser state and losses); ``--compare float32`` times the float32 step
-beside it (``ratio_vs_float32``).
+beside it (``ratio_vs_float32``). ``--remat`` recomputes G's and D's blocks in the
+backward pass (their ``remat`` attribute; DCGAN and ResNet models); compare its
+``temp_mib`` with a run without it.
 ``--compilation-cache DIR`` turns on JAX's persistent compilation cache there
 (:mod:`jaxgan.cache`): a second run reports the time to load the compiled step instead
 of compiling it (without it, ``compile_s`` is a cold compile).
@@ -187,11 +189,19 @@ def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: i
                 conv_implementation: str = "auto", regularizers: tuple[str, ...] = (),
                 augmentation: str | None = None,
                 minibatch_discrimination: str | None = None,
-                precision: str = "float32"):  # fmt: skip
+                precision: str = "float32", remat: bool = False):  # fmt: skip
     """Compiles and warms up one configuration: ``(time_steps(steps) -> steps/s, info)``."""
     gan, example_shape = build(model, conv_implementation)
     gan = with_objective(gan, regularizers, augmentation, minibatch_discrimination)
     gan = dataclasses.replace(gan, precision=precision)
+    if remat:
+        if not hasattr(gan.generator, "remat"):
+            raise ValueError(f"--remat: {model!r} has no rematerialised blocks (DCGAN, ResNet)")
+        gan = dataclasses.replace(
+            gan,
+            generator=gan.generator.clone(remat=True),
+            discriminator=gan.discriminator.clone(remat=True),
+        )
     parallel = Parallel.create(strategy, devices)
     parallel.check_batch_size(batch_size)
     leading = (gan.n_critic,) if gan.n_critic > 1 else ()
@@ -244,6 +254,7 @@ def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: i
         "augmentation": augmentation,
         "minibatch_discrimination": minibatch_discrimination,
         "precision": precision,
+        "remat": remat,
         "compilation_cache": jax.config.jax_compilation_cache_dir or None,
         "compile_s": compile_s,
         "first_step_s": first_step_s,
@@ -317,6 +328,10 @@ def main(argv=None) -> int:
         help="minibatch discrimination in D, e.g. 100:5:pooled (FEATURES: pooled, projected "
         "or flatten, for the convolutional discriminators)",
     )  # fmt: skip
+    parser.add_argument(
+        "--remat", action="store_true",
+        help="recompute G's and D's blocks in the backward pass (DCGAN and ResNet models)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=5)
@@ -341,7 +356,7 @@ def main(argv=None) -> int:
         batch_size=batch_size, strategy=args.strategy, devices=args.devices,
         conv_implementation=args.conv_implementation, regularizers=tuple(args.regularizer),
         augmentation=args.augmentation, minibatch_discrimination=args.minibatch_discrimination,
-        precision=args.precision,
+        precision=args.precision, remat=args.remat,
     )  # fmt: skip
     # --compare single / pmap / plain / float32: the baseline is timed interleaved, in this run.
     baseline = {

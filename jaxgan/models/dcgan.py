@@ -42,6 +42,7 @@ from jaxgan.models.layers import (
     check_normalization,
     dcgan_kernel_init,
     normalize,
+    rematerialized,
     weight_layer,
 )
 
@@ -82,6 +83,9 @@ class DCGANGenerator(nn.Module):
       axis_name: synchronise BatchNorm statistics across this ``pmap`` axis.
       conv_implementation: ``auto``, ``xla`` or ``reformulated``; see
         :mod:`jaxgan.models.convolution` (the same parameters and function either way).
+      remat: recompute each stride-2 layer (convolution, normalisation, activation)
+        in the backward pass instead of keeping its activations
+        (:func:`jaxgan.models.layers.rematerialized`); the same function and parameters.
     """
 
     image_size: int = 64
@@ -93,6 +97,7 @@ class DCGANGenerator(nn.Module):
     reference_size: int = 64
     axis_name: str | None = None
     conv_implementation: str = "auto"
+    remat: bool = False
 
     @nn.compact
     def __call__(self, z: jax.Array, *, train: bool = False) -> jax.Array:
@@ -133,8 +138,8 @@ class DCGANGenerator(nn.Module):
                 implementation=self.conv_implementation,
             )(z.reshape(z.shape[0], 1, 1, self.latent_dim))
             x = bn_relu(x)
-        for i in range(num_up - 1):
-            width = self.ngf * 2 ** (num_up - 2 - i)
+
+        def up(module, x, width):
             x = ConvTranspose(
                 width,
                 (4, 4),
@@ -144,7 +149,11 @@ class DCGANGenerator(nn.Module):
                 kernel_init=dcgan_kernel_init,
                 implementation=self.conv_implementation,
             )(x)
-            x = bn_relu(x)
+            return bn_relu(x)
+
+        up = rematerialized(up, self.remat)
+        for i in range(num_up - 1):
+            x = up(self, x, self.ngf * 2 ** (num_up - 2 - i))
         x = ConvTranspose(
             self.channels,
             (4, 4),
@@ -186,6 +195,9 @@ class DCGANDiscriminator(nn.Module):
         the batch-aware layers couple the batch.
       conv_implementation: ``auto``, ``xla`` or ``reformulated``; see
         :mod:`jaxgan.models.convolution` (the same parameters and function either way).
+      remat: recompute each stride-2 layer (convolution, normalisation, activation)
+        in the backward pass instead of keeping its activations
+        (:func:`jaxgan.models.layers.rematerialized`); the same function and parameters.
     """
 
     image_size: int = 64
@@ -199,6 +211,7 @@ class DCGANDiscriminator(nn.Module):
     minibatch_stddev: int | None = None
     axis_name: str | None = None
     conv_implementation: str = "auto"
+    remat: bool = False
 
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False, return_features: bool = False):
@@ -208,7 +221,8 @@ class DCGANDiscriminator(nn.Module):
         check_input_shape(type(self).__name__, x, (None, size, size, channels))
         spectral = self.normalization == "spectral"
         normalized = self.normalization in ACTIVATION_NORMALIZATIONS
-        for i in range(_num_stride2_layers(self.image_size)):
+
+        def down(module, x, i):
             has_norm = normalized and i > 0
             conv = Conv(
                 self.ndf * 2**i,
@@ -222,7 +236,11 @@ class DCGANDiscriminator(nn.Module):
             x = weight_layer(conv, x, spectral=spectral, train=train)
             if has_norm:
                 x = normalize(x, self.normalization, train=train, axis_name=self.axis_name)
-            x = nn.leaky_relu(x, 0.2)
+            return nn.leaky_relu(x, 0.2)
+
+        down = rematerialized(down, self.remat)
+        for i in range(_num_stride2_layers(self.image_size)):
+            x = down(self, x, i)
         features = x.reshape(x.shape[0], -1)
         h = batch_aware_head(
             x,

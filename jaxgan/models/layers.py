@@ -34,6 +34,7 @@ __all__ = [
     "VirtualBatchNorm",
     "batch_aware_head",
     "check_input_shape",
+    "rematerialized",
     "check_normalization",
     "dcgan_kernel_init",
     "normalize",
@@ -68,6 +69,19 @@ def check_normalization(normalization: str) -> None:
         raise ValueError(
             f"normalization={normalization!r} is not supported; use one of {NORMALIZATIONS}"
         )
+
+
+def rematerialized(block: Callable, enabled: bool) -> Callable:
+    """``block(module, x, *static)``, under Flax's lifted ``jax.checkpoint`` when
+    ``enabled``: its activations are recomputed in the backward pass instead of kept.
+
+    A model calls each of its blocks through this, so a backward pass holds one
+    block's activations at a time (beside the blocks' outputs); parameter names and
+    values do not change. Arguments after ``x`` are static (Python values).
+    """
+    if not enabled:
+        return block
+    return nn.remat(block, static_argnums=tuple(range(2, 2 + block.__code__.co_argcount - 2)))
 
 
 def check_input_shape(model: str, x: jax.Array, expected: tuple) -> None:

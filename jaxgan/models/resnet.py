@@ -28,6 +28,7 @@ from jaxgan.models.layers import (
     check_input_shape,
     check_normalization,
     normalize,
+    rematerialized,
     weight_layer,
 )
 
@@ -102,19 +103,28 @@ class ResNetGenerator(nn.Module):
       latent_dim: size of ``z`` (128).
       features: block width (256 in SNGAN, 128 in WGAN-GP).
       axis_name: synchronise BatchNorm statistics across this ``pmap`` axis.
+      remat: recompute each residual block in the backward pass instead of keeping
+        its activations (:func:`jaxgan.models.layers.rematerialized`).
     """
 
     channels: int = 3
     latent_dim: int = 128
     features: int = 256
     axis_name: str | None = None
+    remat: bool = False
 
     @nn.compact
     def __call__(self, z: jax.Array, *, train: bool = False) -> jax.Array:
         check_input_shape(type(self).__name__, z, (None, self.latent_dim))
         x = nn.Dense(4 * 4 * self.features)(z).reshape(z.shape[0], 4, 4, self.features)
+        block = rematerialized(
+            lambda module, x: _GeneratorBlock(self.features, axis_name=self.axis_name)(
+                x, train=train
+            ),
+            self.remat,
+        )
         for _ in range(3):
-            x = _GeneratorBlock(self.features, axis_name=self.axis_name)(x, train=train)
+            x = block(self, x)
         x = nn.relu(normalize(x, "batch", train=train, axis_name=self.axis_name))
         return jnp.tanh(nn.Conv(self.channels, (3, 3), padding="SAME")(x))
 
@@ -135,6 +145,8 @@ class ResNetDiscriminator(nn.Module):
         layers before the last layer (see :class:`jaxgan.models.DCGANDiscriminator`);
         minibatch discrimination compares the pooled features.
       axis_name: the axis over which batch-coupled layers see the global batch.
+      remat: recompute each residual block in the backward pass instead of keeping
+        its activations (:func:`jaxgan.models.layers.rematerialized`).
     """
 
     channels: int = 3
@@ -144,6 +156,7 @@ class ResNetDiscriminator(nn.Module):
     minibatch_kernel_dim: int = 5
     minibatch_stddev: int | None = None
     axis_name: str | None = None
+    remat: bool = False
 
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False, return_features: bool = False):
@@ -152,10 +165,16 @@ class ResNetDiscriminator(nn.Module):
         kwargs = dict(
             features=self.features, normalization=self.normalization, axis_name=self.axis_name
         )
-        h = _DiscriminatorBlock(downsample=True, first=True, **kwargs)(x, train=train)
-        h = _DiscriminatorBlock(downsample=True, **kwargs)(h, train=train)
-        h = _DiscriminatorBlock(downsample=False, **kwargs)(h, train=train)
-        h = _DiscriminatorBlock(downsample=False, **kwargs)(h, train=train)
+
+        def block(module, h, downsample, first):
+            block = _DiscriminatorBlock(downsample=downsample, first=first, **kwargs)
+            return block(h, train=train)
+
+        block = rematerialized(block, self.remat)
+        h = block(self, x, True, True)
+        h = block(self, h, True, False)
+        h = block(self, h, False, False)
+        h = block(self, h, False, False)
         h = nn.relu(h)
         if self.minibatch_stddev:
             h = batch_aware_head(

@@ -15,7 +15,7 @@ FIELDS = {
     "model", "strategy", "devices", "batch_size", "steps_per_s", "images_per_s", "compile_s",
     "first_step_s", "flops_per_step", "fraction_of_matmul_peak", "generator_params",
     "discriminator_params", "device_kind", "conv_implementation", "compilation_cache", "temp_mib",
-    "precision", "minibatch_discrimination",
+    "precision", "minibatch_discrimination", "remat",
 }  # fmt: skip
 
 
@@ -100,6 +100,14 @@ def test_bfloat16_against_float32_in_the_same_run(capsys):
     assert (low["precision"], full["precision"]) == ("bfloat16", "float32")
     assert low["ratio_vs_float32"] == pytest.approx(low["images_per_s"] / full["images_per_s"])
     assert low["generator_params"] == full["generator_params"]  # parameters stay float32
+
+
+def test_remat_flag_reaches_both_players(capsys):
+    assert benchmark.main(["--model", "mlp_ring8", "--remat"]) == 2
+    assert "--remat: 'mlp_ring8' has no rematerialised blocks" in capsys.readouterr().err
+    _, info = benchmark.prepare_jax("dcgan28", batch_size=2, strategy="single", devices=1,
+                                    remat=True)  # fmt: skip
+    assert info["remat"] is True
 
 
 def test_resnet_has_no_torch_twin(capsys):

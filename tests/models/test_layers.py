@@ -1,5 +1,6 @@
-"""Tests for the batch-aware layers against direct NumPy loops."""
+"""Tests for the batch-aware layers against direct NumPy loops, and for rematerialised blocks."""
 
+import dataclasses
 import functools
 
 import jax
@@ -9,7 +10,15 @@ import pytest
 from jax.sharding import PartitionSpec as P
 
 from jaxgan import penalties
-from jaxgan.models import MinibatchDiscrimination, MinibatchStdDev
+from jaxgan.models import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MinibatchDiscrimination,
+    MinibatchStdDev,
+    ResNetDiscriminator,
+    ResNetGenerator,
+)
+from tests.toy_gans import tiny_dcgan
 
 
 def minibatch_discrimination_loop(features, kernel):
@@ -372,3 +381,52 @@ def test_recomputed_batch_stats_pool_the_batches_as_one_population():
     assert np.all(stats["var"] > batch_vars)
     with pytest.raises(ValueError, match="at least one batch"):
         recompute_batch_stats(generator.apply, variables, [])
+
+
+# ----------------------------------------------------------------------------
+# Rematerialised blocks.
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("family", ["dcgan", "resnet"])
+def test_remat_keeps_the_parameters_values_and_gradients(family):
+    # One train step with remat on both players equals the step without it, bit for
+    # bit (the same parameters, recomputed activations); only the program differs:
+    # its blocks are wrapped in jax.checkpoint (the optimisation barrier it lowers to).
+    if family == "dcgan":
+        gan = tiny_dcgan(
+            generator=DCGANGenerator(image_size=28, channels=1, ngf=8, latent_dim=8),
+            discriminator=DCGANDiscriminator(image_size=28, channels=1, ndf=8),
+        )
+        shape = (4, 28, 28, 1)
+    else:
+        gan = tiny_dcgan(
+            generator=ResNetGenerator(channels=1, latent_dim=8, features=8),
+            discriminator=ResNetDiscriminator(channels=1, features=8, normalization="none"),
+            loss="wasserstein", penalties=(("gradient_penalty", 10.0),),
+        )  # fmt: skip
+        shape = (4, 32, 32, 1)
+    batch = {"image": np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)}
+    results = {}
+    for remat in (False, True):
+        variant = dataclasses.replace(
+            gan,
+            generator=gan.generator.clone(remat=remat),
+            discriminator=gan.discriminator.clone(remat=remat),
+        )
+        state = variant.init(jax.random.key(0), batch)
+        step = jax.jit(variant.train_step)
+        lowered = step.lower(state, batch, jax.random.key(1)).as_text()
+        new, metrics = step(state, batch, jax.random.key(1))
+        results[remat] = (new, metrics, "optimization_barrier" in lowered)
+    (plain, plain_metrics, plain_barrier), (remat, remat_metrics, remat_barrier) = (
+        results[False],
+        results[True],
+    )
+    assert not plain_barrier and remat_barrier
+    assert jax.tree.structure(plain) == jax.tree.structure(remat)
+    for a, b in zip(jax.tree.leaves(plain), jax.tree.leaves(remat), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert plain_metrics.keys() == remat_metrics.keys()
+    for name, value in plain_metrics.items():
+        np.testing.assert_array_equal(value, remat_metrics[name])
