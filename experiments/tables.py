@@ -218,7 +218,8 @@ each channel of 26,000 samples with jaxgan's digit classifier (`mnist_5k`, >= 97
 held out) and counts the digit triples seen (of 1,000) and KL(triples || uniform), as
 PacGAN does. DCGAN-28 with three channels, non-saturating loss, Adam(2e-4, 0.5), batch
 64; `pacdcgan2` packs two samples along D's channels; `minibatch` adds minibatch
-discrimination (50 kernels) before D's last layer.
+discrimination (50 kernels, on D's last feature map pooled over positions) before D's
+last layer.
 
 **Budget and differences.** {STACKED_STEPS:,} steps per run (PacGAN follows VEEGAN's
 setting, on the full 60,000 MNIST digits with their DCGAN and a smaller D; its table

@@ -3,7 +3,8 @@
   python -m experiments.train --config experiments/configs/improved_gan_mnist.py --workdir workdirs/improved_gan
 
 The DCGAN-28 pair with the paper's tricks for sample quality: minibatch
-discrimination in D (100 kernels of 5), virtual batch normalisation in G (a fixed
+discrimination in D (100 kernels of 5, on its last feature map pooled over
+positions), virtual batch normalisation in G (a fixed
 reference batch of 64 latents), historical averaging on both players (weight 1e-4,
 small because it sums over all parameters), and one-sided label smoothing (real
 targets 0.9).

@@ -8,8 +8,8 @@ steps; ``experiments.evaluate`` classifies each channel of 26,000 samples (PacGA
 protocol) and counts the modes covered. The argument picks the row of PacGAN's
 Table 2 (``python -m experiments.reproduce stacked_mnist``): ``dcgan`` (default),
 ``pacgan2`` (D judges two samples packed along the channels: PacDCGAN2) or
-``minibatch`` (minibatch discrimination, 50 kernels of dimension 5, before D's last
-layer).
+``minibatch`` (minibatch discrimination, 50 kernels of dimension 5, on D's last
+feature map pooled over positions, before D's last layer).
 """
 
 from experiments.configs import base

@@ -79,8 +79,10 @@ def test_dcgan_discriminator_normalizations_and_features(normalization):
     assert features.shape == (4, 4 * 4 * 32)
 
 
-@pytest.mark.parametrize("size,channels", [(28, 1), (64, 3)])
-@pytest.mark.parametrize("compared", ["pooled", "projected", "flatten"])
+@pytest.mark.parametrize(
+    "size,channels,compared",
+    [(28, 1, "pooled"), (64, 3, "pooled"), (28, 1, "projected"), (64, 3, "flatten")],
+)
 def test_dcgan_discriminator_batch_aware_options(size, channels, compared):
     d = DCGANDiscriminator(
         image_size=size, channels=channels, ndf=8, minibatch_discrimination=6,
