@@ -167,8 +167,8 @@ class ResNetDiscriminator(nn.Module):
         )
 
         def block(module, h, downsample, first):
-            block = _DiscriminatorBlock(downsample=downsample, first=first, **kwargs)
-            return block(h, train=train)
+            layer = _DiscriminatorBlock(downsample=downsample, first=first, **kwargs)
+            return layer(h, train=train)
 
         block = rematerialized(block, self.remat)
         h = block(self, x, True, True)
