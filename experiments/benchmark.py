@@ -6,6 +6,7 @@
       [--regularizer NAME:WEIGHT[:EVERY] ...] [--augmentation NAME]
       [--minibatch-discrimination KERNELS[:DIM[:FEATURES]]] [--compare plain]
       [--precision float32|bfloat16] [--compare float32] [--remat]
+      [--micro-batches K] [--compare whole_batch]
 
 Times the compiled train step after warm-up (``block_until_ready``): compile time and
 the first step separately, then steps/s and images/s (median and spread over
@@ -29,7 +30,12 @@ a lazy term's interval, so each timing averages over whole intervals.
 parameters, optimiser state and losses); ``--compare float32`` times the float32 step
 beside it (``ratio_vs_float32``). ``--remat`` recomputes G's and D's blocks in the
 backward pass (their ``remat`` attribute; DCGAN and ResNet models); compare its
-``temp_mib`` with a run without it.
+``temp_mib`` with a run without it. ``--micro-batches K`` accumulates each update's
+gradient over ``K`` micro-batches (``GAN.micro_batches``); ``--compare whole_batch`` times
+the step over the whole batch at once beside it (``ratio_vs_whole_batch``). XLA's cost
+analysis counts a loop's body once, so for a micro-batched step ``flops_per_step`` is the
+whole-batch step's count (the model's FLOPs, from its lowered program;
+``flops_counted_on`` says so): G's second forward pass in D's update is not counted.
 ``--compilation-cache DIR`` turns on JAX's persistent compilation cache there
 (:mod:`jaxgan.cache`): a second run reports the time to load the compiled step instead
 of compiling it (without it, ``compile_s`` is a cold compile).
@@ -189,7 +195,8 @@ def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: i
                 conv_implementation: str = "auto", regularizers: tuple[str, ...] = (),
                 augmentation: str | None = None,
                 minibatch_discrimination: str | None = None,
-                precision: str = "float32", remat: bool = False):  # fmt: skip
+                precision: str = "float32", remat: bool = False,
+                micro_batches: int = 1):  # fmt: skip
     """Compiles and warms up one configuration: ``(time_steps(steps) -> steps/s, info)``."""
     gan, example_shape = build(model, conv_implementation)
     gan = with_objective(gan, regularizers, augmentation, minibatch_discrimination)
@@ -202,8 +209,9 @@ def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: i
             generator=gan.generator.clone(remat=True),
             discriminator=gan.discriminator.clone(remat=True),
         )
+    gan = dataclasses.replace(gan, micro_batches=micro_batches)
     parallel = Parallel.create(strategy, devices)
-    parallel.check_batch_size(batch_size)
+    parallel.check_batch_size(batch_size, micro_batches)
     leading = (gan.n_critic,) if gan.n_critic > 1 else ()
     rng = np.random.default_rng(0)
     host_batch = {
@@ -222,6 +230,11 @@ def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: i
         cost = compiled.cost_analysis()
         cost = cost[0] if isinstance(cost, list | tuple) else cost
         flops = float(cost.get("flops", 0.0)) if cost else None
+        if micro_batches > 1:  # the loop's body counts once: count the whole-batch step
+            whole = parallel.compile_step(dataclasses.replace(gan, micro_batches=1))
+            cost = whole.lower(placed, batch, key).cost_analysis()
+            cost = cost[0] if isinstance(cost, list | tuple) else cost
+            flops = float(cost.get("flops", 0.0)) if cost else None
         memory = compiled.memory_analysis()
         temp_mib = memory.temp_size_in_bytes / 2**20 if memory is not None else None
         step = compiled
@@ -255,6 +268,8 @@ def prepare_jax(model: str, *, batch_size: int, strategy: str | None, devices: i
         "minibatch_discrimination": minibatch_discrimination,
         "precision": precision,
         "remat": remat,
+        "micro_batches": micro_batches,
+        "flops_counted_on": "whole-batch step (lowered)" if micro_batches > 1 else "this step",
         "compilation_cache": jax.config.jax_compilation_cache_dir or None,
         "compile_s": compile_s,
         "first_step_s": first_step_s,
@@ -309,10 +324,12 @@ def main(argv=None) -> int:
     parser.add_argument("--devices", type=int, default=None)
     parser.add_argument("--strategy", choices=STRATEGIES, default=None)
     parser.add_argument(
-        "--compare", choices=["torch", "single", "pmap", "plain", "float32"], default=None,
+        "--compare", choices=["torch", "single", "pmap", "plain", "float32", "whole_batch"],
+        default=None,
         help="also time PyTorch's step, the plain single-device jit step, the pmap step on "
         "the same devices, the model without --regularizer/--augmentation/"
-        "--minibatch-discrimination, or the float32 step, in this process",
+        "--minibatch-discrimination, the float32 step, or the step without micro-batches, "
+        "in this process",
     )  # fmt: skip
     parser.add_argument(
         "--precision", choices=["float32", "bfloat16"], default="float32",
@@ -331,6 +348,10 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--remat", action="store_true",
         help="recompute G's and D's blocks in the backward pass (DCGAN and ResNet models)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--micro-batches", type=int, default=1, metavar="K",
+        help="gradient accumulation: each update's batch in K micro-batches, one after another",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
@@ -356,7 +377,7 @@ def main(argv=None) -> int:
         batch_size=batch_size, strategy=args.strategy, devices=args.devices,
         conv_implementation=args.conv_implementation, regularizers=tuple(args.regularizer),
         augmentation=args.augmentation, minibatch_discrimination=args.minibatch_discrimination,
-        precision=args.precision, remat=args.remat,
+        precision=args.precision, remat=args.remat, micro_batches=args.micro_batches,
     )  # fmt: skip
     # --compare single / pmap / plain / float32: the baseline is timed interleaved, in this run.
     baseline = {
@@ -369,6 +390,7 @@ def main(argv=None) -> int:
             "minibatch_discrimination": None,
         },
         "float32": {**options, "precision": "float32"},
+        "whole_batch": {**options, "micro_batches": 1},
     }.get(args.compare)
     try:
         if args.compilation_cache:

@@ -325,7 +325,7 @@ def run(
     try:
         gan = build_gan(config)
         parallel = Parallel.create(config.strategy, config.num_devices)
-        parallel.check_batch_size(config.batch_size)
+        parallel.check_batch_size(config.batch_size, config.get("micro_batches", 1))
     except ValueError as error:
         raise UsageError(f"the config is not usable: {error}") from None
     batch_axis = 1 if gan.n_critic > 1 else 0

@@ -22,7 +22,9 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
   CycleGAN), ``unrolled_steps`` (Unrolled GAN), ``feature_matching_weight``,
   ``auxiliary_weight``, ``l1_weight``, ``label_smoothing``, ``n_critic``,
   ``update_order`` (``GAN.update``), ``ema_decay``, ``ema_warmup``, ``unroll_critic``,
-  ``precision`` (``float32`` or ``bfloat16``: mixed precision, ``GAN.precision``).
+  ``precision`` (``float32`` or ``bfloat16``: mixed precision, ``GAN.precision``),
+  ``micro_batches`` (gradient accumulation: each update's batch runs in this many
+  micro-batches one after another, ``GAN.micro_batches``).
 - optimisers: ``generator_optimizer`` and ``discriminator_optimizer`` (``name``:
   adam, rmsprop or sgd; ``learning_rate``; ``b1``, ``b2``, ``momentum``), and
   ``weight_clip`` (WGAN; ``None`` for off).
@@ -245,6 +247,7 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN:
         ema_warmup=config.get("ema_warmup", True),
         unroll_critic=config.unroll_critic,
         precision=config.get("precision", "float32"),
+        micro_batches=config.get("micro_batches", 1),
     )
 
 

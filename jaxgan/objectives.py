@@ -38,6 +38,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxgan import losses
+from jaxgan.micro_batches import MicroBatch, piece
 
 __all__ = [
     "PLAYERS",
@@ -92,6 +93,10 @@ class Context:
       step: int32 scalar, the number of train steps taken before this one.
       axis_name: the ``pmap`` axis name, or ``None``.
       loss: the adversarial :class:`jaxgan.losses.LossFamily`.
+      micro_batch: in a micro-batched step (``GAN.micro_batches``), which micro-batch
+        the context holds (:class:`jaxgan.micro_batches.MicroBatch`); ``None``
+        otherwise. Terms that draw per-example noise pass it to
+        :func:`jaxgan.penalties.draw_for_global_batch` (and :func:`fold_in_device`).
     """
 
     player: str
@@ -111,6 +116,7 @@ class Context:
     step: jax.Array
     axis_name: str | None
     loss: losses.LossFamily
+    micro_batch: MicroBatch | None = None
 
 
 class Regularizer:
@@ -318,10 +324,15 @@ def _positional_arity(fn: Callable) -> int:
     return len(required)
 
 
-def fold_in_device(key: jax.Array, axis_name: str | None) -> jax.Array:
+def fold_in_device(
+    key: jax.Array, axis_name: str | None, micro_batch: MicroBatch | None = None
+) -> jax.Array:
     """Under ``pmap``, ``key`` with the device index folded in, so that devices draw
-    independently; ``key`` itself outside ``pmap``."""
-    return key if axis_name is None else jax.random.fold_in(key, jax.lax.axis_index(axis_name))
+    independently; in a micro-batched step the piece's index (device-major,
+    :func:`jaxgan.micro_batches.piece`) instead; ``key`` itself outside both."""
+    if axis_name is None and micro_batch is None:
+        return key
+    return jax.random.fold_in(key, piece(axis_name, micro_batch)[0])
 
 
 def schedule_value(weight: float | Schedule, step: jax.Array) -> jax.Array:

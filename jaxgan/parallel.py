@@ -210,12 +210,20 @@ class Parallel:
     def local_devices(self) -> tuple:
         return tuple(d for d in self.devices if d.process_index == jax.process_index())
 
-    def check_batch_size(self, global_batch_size: int) -> None:
-        """Raises unless ``global_batch_size`` splits evenly over devices and processes."""
+    def check_batch_size(self, global_batch_size: int, micro_batches: int = 1) -> None:
+        """Raises unless ``global_batch_size`` splits evenly over devices and processes, and
+        each device's share into ``micro_batches`` (``GAN.micro_batches``)."""
         if global_batch_size % self.num_devices:
             raise ValueError(
                 f"batch_size={global_batch_size} is not divisible by {self.num_devices} devices; "
                 f"use a multiple of {self.num_devices}"
+            )
+        if global_batch_size % (self.num_devices * micro_batches):
+            per_device = global_batch_size // self.num_devices
+            raise ValueError(
+                f"batch_size={global_batch_size} gives {per_device} examples per device, not "
+                f"divisible by micro_batches={micro_batches}; use a batch_size that is a "
+                f"multiple of {self.num_devices * micro_batches} (devices x micro_batches)"
             )
         if global_batch_size % jax.process_count():
             raise ValueError(

@@ -29,6 +29,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxgan.micro_batches import MicroBatch, take_piece
+
 __all__ = [
     "DiscriminatorFn",
     "draw_for_global_batch",
@@ -85,27 +87,26 @@ def draw_for_global_batch(
     shape: tuple,
     *,
     axis_name: str | None = None,
+    micro_batch: MicroBatch | None = None,
 ) -> jax.Array:
     """``sampler(key, shape)``, or under ``pmap`` this device's rows of the global draw.
 
-    With ``axis_name``, ``shape[0]`` is the per-device batch: the noise of the whole
-    global batch is drawn from the (replicated) key and each device takes its slice,
-    as the step does for latents, so a pmapped penalty draws what the single-device
-    one draws.
+    With ``axis_name`` (and/or ``micro_batch``, a step's micro-batch), ``shape[0]`` is
+    the piece's batch: the noise of the whole global batch is drawn from the (shared)
+    key and each device and micro-batch takes its rows
+    (:func:`jaxgan.micro_batches.take_piece`), as the step does for latents, so a
+    pmapped or micro-batched penalty draws what the single-device one draws.
     """
-    if axis_name is None:
-        return sampler(key, shape)
-    devices = jax.lax.psum(1, axis_name)
-    everything = sampler(key, (shape[0] * devices,) + tuple(shape[1:]))
-    start = jax.lax.axis_index(axis_name) * shape[0]
-    return jax.lax.dynamic_slice_in_dim(everything, start, shape[0])
+    return take_piece(
+        lambda s: sampler(key, s), shape, axis_name=axis_name, micro_batch=micro_batch
+    )
 
 
-def _per_example_uniform(key: jax.Array, data: jax.Array, axis_name=None) -> jax.Array:
+def _per_example_uniform(key: jax.Array, data: jax.Array, axis_name=None, micro_batch=None):
     """``U[0, 1]`` of shape ``(B, 1, ..., 1)``, broadcastable against ``data``."""
     shape = (data.shape[0],) + (1,) * (data.ndim - 1)
     sampler = lambda k, s: jax.random.uniform(k, s, dtype=data.dtype)
-    return draw_for_global_batch(sampler, key, shape, axis_name=axis_name)
+    return draw_for_global_batch(sampler, key, shape, axis_name=axis_name, micro_batch=micro_batch)
 
 
 def gradient_penalty(
@@ -117,6 +118,7 @@ def gradient_penalty(
     target: float = 1.0,
     one_sided: bool = False,
     axis_name: str | None = None,
+    micro_batch: MicroBatch | None = None,
 ) -> jax.Array:
     """WGAN-GP gradient penalty on random interpolates of real and generated data.
 
@@ -135,6 +137,8 @@ def gradient_penalty(
       one_sided: penalise only norms above ``target``.
       axis_name: under ``pmap``, draw ``eps`` for the global batch and take this
         device's slice (:func:`draw_for_global_batch`).
+      micro_batch: in a micro-batched step, this micro-batch: ``eps`` is this
+        micro-batch's rows of the global draw.
 
     Returns:
       A float32 scalar.
@@ -152,7 +156,7 @@ def gradient_penalty(
             "the gradient penalty interpolates between them, so they must have the same shape"
         )
     generated = generated.astype(real.dtype)
-    epsilon = _per_example_uniform(key, real, axis_name)
+    epsilon = _per_example_uniform(key, real, axis_name, micro_batch)
     interpolates = epsilon * real + (1 - epsilon) * generated
     norms = _norms(_input_gradients(discriminator_fn, interpolates))
     return _norm_penalty(norms, target, one_sided)
@@ -166,6 +170,7 @@ def dragan_penalty(
     perturbation_scale: float = 0.5,
     target: float = 1.0,
     axis_name: str | None = None,
+    micro_batch: MicroBatch | None = None,
 ) -> jax.Array:
     """DRAGAN gradient penalty around the real data.
 
@@ -182,6 +187,9 @@ def dragan_penalty(
       target: the gradient norm the penalty pulls towards.
       axis_name: under ``pmap``, draw the noise for the global batch and take this
         device's slice, and take ``std`` over the global batch.
+      micro_batch: in a micro-batched step, this micro-batch: the noise is its rows of
+        the global draw; ``std`` is the micro-batch's (over every device's under
+        ``pmap``), as batch statistics see the micro-batch.
 
     Returns:
       A float32 scalar.
@@ -193,14 +201,16 @@ def dragan_penalty(
     _check_batched("real_data", real)
     noise_key, alpha_key = jax.random.split(key)
     sampler = lambda k, s: jax.random.uniform(k, s, dtype=real.dtype)
-    noise = draw_for_global_batch(sampler, noise_key, real.shape, axis_name=axis_name)
+    noise = draw_for_global_batch(
+        sampler, noise_key, real.shape, axis_name=axis_name, micro_batch=micro_batch
+    )
     moments = (jnp.mean(real), jnp.mean(jnp.square(real)))
     if axis_name is not None:
         moments = jax.lax.pmean(moments, axis_name)
     std = jnp.sqrt(jnp.maximum(moments[1] - jnp.square(moments[0]), 0.0))
     # The perturbation is a fixed offset: no gradient flows into the batch statistics.
     perturbed = real + perturbation_scale * jax.lax.stop_gradient(std) * noise
-    alpha = _per_example_uniform(alpha_key, real, axis_name)
+    alpha = _per_example_uniform(alpha_key, real, axis_name, micro_batch)
     interpolates = real + alpha * (perturbed - real)
     norms = _norms(_input_gradients(discriminator_fn, interpolates))
     return _norm_penalty(norms, target, one_sided=False)

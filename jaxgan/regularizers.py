@@ -90,6 +90,7 @@ class GradientPenalty(Regularizer):
             target=self.target,
             one_sided=self.one_sided,
             axis_name=context.axis_name,
+            micro_batch=context.micro_batch,
         )
         return value, state, {}
 
@@ -109,6 +110,7 @@ class Dragan(Regularizer):
             key=context.key,
             perturbation_scale=self.perturbation_scale,
             axis_name=context.axis_name,
+            micro_batch=context.micro_batch,
         )
         return value, state, {}
 
@@ -265,7 +267,7 @@ class Consistency(Regularizer):
         )
 
     def apply(self, context, state):
-        key = fold_in_device(context.key, context.axis_name)
+        key = fold_in_device(context.key, context.axis_name, context.micro_batch)
         return self._term(context, context.real, context.real_outputs, key), state, {}
 
 
@@ -285,7 +287,9 @@ class BalancedConsistency(Consistency):
     name: str = "balanced_consistency"
 
     def apply(self, context, state):
-        real_key, fake_key = jax.random.split(fold_in_device(context.key, context.axis_name))
+        real_key, fake_key = jax.random.split(
+            fold_in_device(context.key, context.axis_name, context.micro_batch)
+        )
         real = self._term(context, context.real, context.real_outputs, real_key)
         fake = self._term(context, context.fake, context.fake_outputs, fake_key)
         value = self.real_weight * real + self.fake_weight * fake
@@ -315,7 +319,11 @@ class LatentConsistency(Regularizer):
         if context.latents is None or context.generator is None:
             raise ValueError("latent_consistency needs a generator fed latents (not pix2pix)")
         noise = self.sigma * penalties.draw_for_global_batch(
-            jax.random.normal, context.key, context.latents.shape, axis_name=context.axis_name
+            jax.random.normal,
+            context.key,
+            context.latents.shape,
+            axis_name=context.axis_name,
+            micro_batch=context.micro_batch,
         )
         perturbed = context.generator(context.latents + noise)
         if context.player == "discriminator":

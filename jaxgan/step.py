@@ -53,6 +53,23 @@ Subclasses may override :meth:`GAN.generator_inputs` (what the generator is fed)
 :meth:`GAN.discriminator_view` (what D is shown: augmentation, packing) and
 :meth:`GAN.discriminate` (calling D); everything else is composed from fields.
 
+Micro-batches
+-------------
+With ``micro_batches = k`` each update accumulates the gradient over ``k``
+micro-batches. Latents and the terms' per-example noise are drawn for the global batch
+and each micro-batch takes its rows, so for models without batch coupling the step
+equals the one over the whole batch (to float rounding). What couples the examples of
+a batch sees the micro-batch, as it sees the device's batch under ``pmap``: BatchNorm
+normalises each micro-batch by its own statistics (its running averages and every
+other updated collection are averaged over the micro-batches), minibatch
+discrimination compares a micro-batch's examples with each other, and so do the
+terms' batch statistics (DRAGAN's ``std``, LeCam's means, top-k); accumulating the
+statistics of the whole batch first would need a second pass over it. Augmentations
+fold in the micro-batch's index (like a device's), and the history pool takes the
+micro-batches one after another. With ``n_critic == 1``, G runs forward once in D's
+update and again in its own (one pass cannot serve both without keeping every
+micro-batch's activations). Unrolled GAN is not supported with micro-batches.
+
 Non-finite guard
 ----------------
 If any loss or gradient of the step is not finite, the step changes nothing in either
@@ -73,7 +90,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxgan import image_pool, losses, objectives, penalties
+from jaxgan import image_pool, losses, micro_batches, objectives, penalties
+from jaxgan.micro_batches import MicroBatch
 from jaxgan.models import layers
 from jaxgan.objectives import Context, Term
 from jaxgan.state import GANState, split_variables, zero_counter
@@ -221,6 +239,13 @@ class GAN:
         leaves the first layer's kernel-gradient convolution on a path about 10x
         slower), and XLA's cost analysis counts every iteration (it counts a loop
         body once). The loop compiles faster for large ``n_critic``.
+      precision: ``float32`` or ``bfloat16`` (:data:`PRECISIONS`): the dtype G and D
+        compute in; parameters, optimiser state, losses and reductions stay float32.
+      micro_batches: gradient accumulation. Each update's (per-device) batch is split
+        into this many micro-batches (strided: :func:`jaxgan.micro_batches.split`) that
+        run one after another in a ``lax.scan``, so only one micro-batch's activations
+        are live; their gradients are averaged before the one optimiser update. See
+        "Micro-batches" above.
     """
 
     generator: nn.Module
@@ -246,6 +271,7 @@ class GAN:
     ema_warmup: bool = True
     unroll_critic: bool = True
     precision: str = "float32"
+    micro_batches: int = 1
 
     def __post_init__(self):
         for field in ("loss", "penalties", "regularizers"):
@@ -291,6 +317,14 @@ class GAN:
             )
         if not isinstance(self.unrolled_steps, int) or self.unrolled_steps < 0:
             raise ValueError(f"unrolled_steps={self.unrolled_steps!r} must be an integer >= 0")
+        if not isinstance(self.micro_batches, int) or self.micro_batches < 1:
+            raise ValueError(f"micro_batches={self.micro_batches!r} must be an integer >= 1")
+        if self.micro_batches > 1 and self.unrolled_steps:
+            raise ValueError(
+                f"unrolled_steps={self.unrolled_steps} with micro_batches={self.micro_batches}: "
+                "the unrolled discriminator updates inside G's loss need the whole batch's "
+                "gradient at once, which micro-batches do not give; use micro_batches=1"
+            )
         if self.augmentation is not None and not callable(self.augmentation):
             raise TypeError(
                 f"augmentation={self.augmentation!r} is not callable; use a jaxgan.augment "
@@ -328,11 +362,13 @@ class GAN:
         *,
         axis_name: str | None = None,
         shard_examples: Callable[[jax.Array], jax.Array] | None = None,
+        micro_batch: MicroBatch | None = None,
     ) -> tuple:
         """The generator's positional inputs for ``batch``.
 
-        Latents come from ``key``; under ``axis_name`` the global batch's latents are
-        drawn and this device's slice is taken. ``shard_examples`` (from a sharded
+        Latents come from ``key``; under ``axis_name`` (or in a micro-batch) the global
+        batch's latents are drawn and this piece's rows are taken
+        (:func:`jaxgan.micro_batches.take_piece`). ``shard_examples`` (from a sharded
         strategy) lays them out along the batch like the data, so that the generator
         and everything downstream of it is split over the devices.
         """
@@ -341,14 +377,14 @@ class GAN:
         if self.conditioning == "unpaired":
             return (batch["image"],)
         size = batch["image"].shape[0]
-        if axis_name is None:
-            z = jax.random.normal(key, (size, self.latent_dim))
-            if shard_examples is not None:
-                z = shard_examples(z)
-        else:
-            devices = jax.lax.psum(1, axis_name)
-            z_all = jax.random.normal(key, (size * devices, self.latent_dim))
-            z = jax.lax.dynamic_slice_in_dim(z_all, jax.lax.axis_index(axis_name) * size, size)
+        z = micro_batches.take_piece(
+            lambda shape: jax.random.normal(key, shape),
+            (size, self.latent_dim),
+            axis_name=axis_name,
+            micro_batch=micro_batch,
+        )
+        if shard_examples is not None:
+            z = shard_examples(z)
         if self.conditioning in ("labels", "acgan"):
             return (z, batch["label"])
         if self.conditioning == "text":
@@ -435,14 +471,15 @@ class GAN:
     # Losses.
     # ------------------------------------------------------------------
 
-    def _viewer(self, key, regularizer_state, step, axis_name):
+    def _viewer(self, key, regularizer_state, step, axis_name, micro_batch=None):
         """``view(x, index)``: :meth:`discriminator_view` with the ``index``-th key from ``key``.
 
-        Under ``pmap`` the device index is folded in, so devices draw different
-        augmentations for their examples.
+        Under ``pmap`` the device index is folded in (and in a micro-batched step the
+        micro-batch's), so devices and micro-batches draw different augmentations for
+        their examples.
         """
         augmentation_state = regularizer_state.get(AUGMENTATION_STATE)
-        key = objectives.fold_in_device(key, axis_name)
+        key = objectives.fold_in_device(key, axis_name, micro_batch)
 
         def view(x, index):
             return self.discriminator_view(
@@ -487,6 +524,7 @@ class GAN:
                 step=extras["step"],
                 axis_name=extras["axis_name"],
                 loss=self.family,
+                micro_batch=extras.get("micro_batch"),
             )
 
         return make_context
@@ -512,8 +550,10 @@ class GAN:
         """
         dropout_key, penalty_key = jax.random.split(key)
         step, regularizer_state = extras["step"], extras["regularizer_state"]
-        axis_name = extras["axis_name"]
-        view = self._viewer(jax.random.fold_in(key, 2), regularizer_state, step, axis_name)
+        axis_name, micro_batch = extras["axis_name"], extras.get("micro_batch")
+        view = self._viewer(
+            jax.random.fold_in(key, 2), regularizer_state, step, axis_name, micro_batch
+        )
         real = batch["image"]
         real_out, new_collections = self.discriminate(
             params, collections, view(real, 0), batch, dropout_key
@@ -577,8 +617,10 @@ class GAN:
         read ``params_g`` directly (``extras["generator"](params_g, z)``).
         """
         step, regularizer_state = extras["step"], extras["regularizer_state"]
-        axis_name = extras["axis_name"]
-        view = self._viewer(jax.random.fold_in(key, 2), regularizer_state, step, axis_name)
+        axis_name, micro_batch = extras["axis_name"], extras.get("micro_batch")
+        view = self._viewer(
+            jax.random.fold_in(key, 2), regularizer_state, step, axis_name, micro_batch
+        )
         params_d_adversarial = params_d
         if self.unrolled_steps:
             params_d_adversarial = self._unrolled_discriminator(
@@ -724,12 +766,37 @@ class GAN:
         critic_keys = jax.random.split(jax.random.fold_in(step_key, 0), self.n_critic)
         g_key = jax.random.fold_in(step_key, 1)
 
+        k = self.micro_batches
+
         def mean(tree):
             return tree if axis_name is None else jax.lax.pmean(tree, axis_name)
 
         def apply_updates(optimizer, grads, opt_state, params):
             updates, opt_state = optimizer.update(grads, opt_state, params)
             return optax.apply_updates(params, updates), opt_state
+
+        def accumulate(fn, batch, carry=()):
+            """``fn(micro_batch, data, carry) -> (summed, stacked, carry)`` over the ``k``
+            micro-batches of ``batch``, one after another (``lax.scan``): the mean of
+            ``summed`` (floating leaves), ``stacked`` concatenated along the batch, and the
+            last ``carry``."""
+            pieces = micro_batches.split(batch, k)
+
+            def body(total_and_carry, xs):
+                total, carry = total_and_carry
+                index, data = xs
+                if shard_examples is not None:  # every micro-batch spread over the devices
+                    data = jax.tree.map(shard_examples, data)
+                summed, stacked, carry = fn(MicroBatch(index, k), data, carry)
+                return (micro_batches.add(total, summed), carry), stacked
+
+            first = jax.tree.map(lambda a: a[0], pieces)
+            shapes = jax.eval_shape(lambda: fn(MicroBatch(jnp.int32(0), k), first, carry)[0])
+            (total, carry), stacked = jax.lax.scan(
+                body, (micro_batches.zeros_like(shapes), carry), (jnp.arange(k), pieces)
+            )
+            stacked = jax.tree.map(lambda a: a.reshape((-1,) + a.shape[2:]), stacked)
+            return micro_batches.mean(total, k), stacked, carry
 
         def generator_fn(collections_g, inputs, key):
             """``(params_g, z) -> G(z)`` with the batch's other inputs; statistics dropped."""
@@ -740,12 +807,13 @@ class GAN:
                 self.generator, params_g, collections_g, z, *inputs[1:], key=dropout_key
             )[0]
 
-        def generate(params_g, collections_g, batch, key):
+        def generate(params_g, collections_g, batch, key, micro=None):
             """``(fake, own loss), (collections, inputs, own losses by name)``."""
             z_key, dropout_key = jax.random.split(key)
             inputs = self.generator_inputs(
-                z_key, batch, axis_name=axis_name, shard_examples=shard_examples
-            )
+                z_key, batch, axis_name=axis_name, shard_examples=shard_examples,
+                micro_batch=micro,
+            )  # fmt: skip
             fake, collections_g = self._apply(
                 self.generator, params_g, {**collections_g, GENERATOR_LOSSES: {}}, *inputs,
                 key=dropout_key,
@@ -755,9 +823,9 @@ class GAN:
             own_total = sum(own.values(), jnp.zeros((), jnp.float32))
             return (fake, own_total), (collections_g, inputs, own)
 
-        def generate_with_vjp(params_g, collections_g, batch, key):
+        def generate_with_vjp(params_g, collections_g, batch, key, micro=None):
             (fake, own_total), vjp_fn, (new_collections_g, inputs, own) = jax.vjp(
-                lambda p: generate(p, collections_g, batch, key), params_g, has_aux=True
+                lambda p: generate(p, collections_g, batch, key, micro), params_g, has_aux=True
             )
             g_fn = generator_fn(collections_g, inputs, key)
             own = {"total": own_total, **own}
@@ -766,13 +834,18 @@ class GAN:
         def latents(inputs):
             return None if self.conditioning == "image" else inputs[0]
 
-        def critic_update(d_state, regularizer_state, fake, batch, key, inputs, g_fn):
-            params_d, collections_d, opt_d = d_state
+        params_g, collections_g = state.generator_params, state.generator_collections
+
+        def critic_gradients(d_state, regularizer_state, fake, batch, key, inputs, g_fn, micro):
+            """D's gradient on one (micro-)batch, before averaging over devices."""
+            params_d, collections_d, _ = d_state
             if self.history_pool:
+                pool_key = jax.random.fold_in(key, 5)
+                if micro is not None:  # the pool takes the micro-batches one after another
+                    pool_key = jax.random.fold_in(pool_key, micro.index)
                 fake, pool_state = self._from_history_pool(
-                    regularizer_state[HISTORY_POOL_STATE], fake, jax.random.fold_in(key, 5),
-                    axis_name,
-                )  # fmt: skip
+                    regularizer_state[HISTORY_POOL_STATE], fake, pool_key, axis_name
+                )
                 regularizer_state = {**regularizer_state, HISTORY_POOL_STATE: pool_state}
             extras = {
                 "step": state.step,
@@ -780,10 +853,53 @@ class GAN:
                 "latents": latents(inputs),
                 "generator": None if g_fn is None else (lambda z: g_fn(params_g, z)),
                 "axis_name": axis_name,
+                "micro_batch": micro,
             }
-            grads, (collections_d, metrics, new_states, real_outputs) = jax.grad(
-                self._discriminator_loss, has_aux=True
-            )(params_d, collections_d, batch, jax.lax.stop_gradient(fake), key, extras)
+            grads, aux = jax.grad(self._discriminator_loss, has_aux=True)(
+                params_d, collections_d, batch, jax.lax.stop_gradient(fake), key, extras
+            )
+            return (grads, *aux[:3]), aux[3], regularizer_state
+
+        def critic_update(d_state, regularizer_state, collections_g, batch, key, gen_key,
+                          generated=None):  # fmt: skip
+            """One D update on ``batch``: ``(d_state, regularizer_state, collections_g,
+            metrics, finite)``. ``generated``: ``(fake, inputs, g_fn)`` when the caller
+            has run G on this batch already (one forward pass serves both updates)."""
+            if k == 1:
+                if generated is None:
+                    (fake, _), (new_collections_g, inputs, _) = generate(
+                        params_g, collections_g, batch, gen_key
+                    )
+                    generated = (fake, inputs, generator_fn(collections_g, inputs, gen_key))
+                    collections_g = mean(new_collections_g)
+                fake, inputs, g_fn = generated
+                gradients, real_outputs, regularizer_state = critic_gradients(
+                    d_state, regularizer_state, fake, batch, key, inputs, g_fn, None
+                )
+            else:
+                # Micro-batches: each sees the same parameters, statistics and term state;
+                # their gradients, metrics, statistics and term states are averaged. The
+                # history pool alone is carried from one micro-batch to the next.
+                pool = {}
+                if self.history_pool:
+                    pool = {HISTORY_POOL_STATE: regularizer_state[HISTORY_POOL_STATE]}
+
+                def one(micro, data, pool):
+                    (fake, _), (new_collections_g, inputs, _) = generate(
+                        params_g, collections_g, data, gen_key, micro
+                    )
+                    g_fn = generator_fn(collections_g, inputs, gen_key)
+                    gradients, real_outputs, reg = critic_gradients(
+                        d_state, {**regularizer_state, **pool}, fake, data, key, inputs, g_fn,
+                        micro,
+                    )  # fmt: skip
+                    pool = {name: reg[name] for name in pool}
+                    return (gradients, mean(new_collections_g)), real_outputs, pool
+
+                (gradients, collections_g), real_outputs, pool = accumulate(one, batch, pool)
+                regularizer_state = {**regularizer_state, **pool}
+            grads, collections_d, metrics, new_states = gradients
+            params_d, _, opt_d = d_state
             grads, metrics, collections_d = mean((grads, metrics, collections_d))
             metrics["discriminator_grad_norm"] = optax.tree.norm(grads)
             params_d, opt_d = apply_updates(self.discriminator_optimizer, grads, opt_d, params_d)
@@ -798,41 +914,43 @@ class GAN:
                 metrics.update(augmentation_metrics)
             finite = _all_finite(grads, metrics)
             regularizer_state = {**regularizer_state, **new_states}
-            return (params_d, collections_d, opt_d), regularizer_state, metrics, finite
+            d_state = (params_d, collections_d, opt_d)
+            return d_state, regularizer_state, collections_g, metrics, finite
 
         d_state = (
             state.discriminator_params,
             state.discriminator_collections,
             state.discriminator_opt_state,
         )
-        params_g, collections_g = state.generator_params, state.generator_collections
         g_batch = jax.tree.map(lambda a: a[-1], batch) if self.n_critic > 1 else batch
         gen_key, g_loss_key = jax.random.split(g_key)
         regularizer_state = state.regularizer_state
 
         if self.n_critic == 1:
-            # One generator forward pass serves both updates.
-            fake, g_vjp, collections_g, g_inputs, g_fn, g_own = generate_with_vjp(
-                params_g, collections_g, batch, critic_keys[0]
-            )
-            new_d_state, regularizer_state, d_metrics, finite = critic_update(
-                d_state, regularizer_state, fake, batch, critic_keys[0], g_inputs, g_fn
-            )
+            # G's update sees the generated batch D's update saw: same latents and key.
+            g_collections_in, g_gen_key, generated = collections_g, critic_keys[0], None
+            if k == 1:
+                # One generator forward pass serves both updates (with micro-batches G
+                # runs again in G's update: keeping every micro-batch's backward pass
+                # would keep the whole batch's activations).
+                fake, g_vjp, collections_g, g_inputs, g_fn, g_own = generate_with_vjp(
+                    params_g, collections_g, batch, critic_keys[0]
+                )
+                generated = (fake, g_inputs, g_fn)
+            new_d_state, regularizer_state, _, d_metrics, finite = critic_update(
+                d_state, regularizer_state, collections_g, batch, critic_keys[0], critic_keys[0],
+                generated,
+            )  # fmt: skip
         else:
 
             def critic_iteration(carry, inputs):
                 d_state, regularizer_state, collections_g, finite = carry
                 critic_batch, key = inputs
                 gen_key, critic_key = jax.random.split(key)
-                (fake, _), (new_collections_g, g_inputs, _) = generate(
-                    params_g, collections_g, critic_batch, gen_key
+                d_state, regularizer_state, collections_g, metrics, ok = critic_update(
+                    d_state, regularizer_state, collections_g, critic_batch, critic_key, gen_key
                 )
-                g_fn = generator_fn(collections_g, g_inputs, gen_key)
-                collections_g = new_collections_g
-                d_state, regularizer_state, metrics, ok = critic_update(
-                    d_state, regularizer_state, fake, critic_batch, critic_key, g_inputs, g_fn
-                )
-                return (d_state, regularizer_state, mean(collections_g), finite & ok), metrics
+                return (d_state, regularizer_state, collections_g, finite & ok), metrics
 
             (new_d_state, regularizer_state, collections_g, finite), d_metrics = jax.lax.scan(
                 critic_iteration,
@@ -841,37 +959,58 @@ class GAN:
                 unroll=self.unroll_critic,
             )
             d_metrics = jax.tree.map(jnp.mean, d_metrics)
-            fake, g_vjp, collections_g, g_inputs, g_fn, g_own = generate_with_vjp(
-                params_g, collections_g, g_batch, gen_key
-            )
+            g_collections_in, g_gen_key = collections_g, gen_key
+            if k == 1:
+                fake, g_vjp, collections_g, g_inputs, g_fn, g_own = generate_with_vjp(
+                    params_g, collections_g, g_batch, gen_key
+                )
 
         # The generator's gradient: through D's updated parameters (alternating) or the
         # parameters both gradients started from (simultaneous).
-        params_d_for_g, collections_d_for_g = (
-            new_d_state[:2] if self.update == "alternating" else d_state[:2]
+        params_d_for_g, collections_d_for_g, opt_d_for_g = (
+            new_d_state if self.update == "alternating" else d_state
         )
-        extras = {
-            "step": state.step,
-            "regularizer_state": regularizer_state,
-            "latents": latents(g_inputs),
-            "generator": g_fn,
-            "axis_name": axis_name,
-            "discriminator_opt_state": (
-                new_d_state[2] if self.update == "alternating" else d_state[2]
-            ),
-        }
-        (fake_grad, direct_grads_g), (collections_d_after_g, g_metrics, g_states) = jax.grad(
-            self._generator_loss, argnums=(0, 1), has_aux=True
-        )(fake, params_g, params_d_for_g, collections_d_for_g, g_batch, g_loss_key, extras)
-        # The generator's own losses (sown in its forward pass) enter with weight 1.
-        (grads_g,) = g_vjp((fake_grad, jnp.ones((), jnp.float32)))
-        if len(g_own) > 1:  # the generator sowed losses of its own
-            own_total = g_own.pop("total")
-            g_metrics.update({f"generator_{name}": value for name, value in g_own.items()})
-            g_metrics["generator_total_loss"] = g_metrics["generator_total_loss"] + own_total
-        if self.player_terms("generator"):
-            # Terms that read G's parameters directly (historical averaging, zCR).
-            grads_g = jax.tree.map(jnp.add, grads_g, direct_grads_g)
+
+        def generator_gradients(fake, g_vjp, g_inputs, g_fn, g_own, batch, micro):
+            """G's gradient on one (micro-)batch, before averaging over devices."""
+            extras = {
+                "step": state.step,
+                "regularizer_state": regularizer_state,
+                "latents": latents(g_inputs),
+                "generator": g_fn,
+                "axis_name": axis_name,
+                "micro_batch": micro,
+                "discriminator_opt_state": opt_d_for_g,
+            }
+            (fake_grad, direct_grads_g), (collections_d_after_g, g_metrics, g_states) = jax.grad(
+                self._generator_loss, argnums=(0, 1), has_aux=True
+            )(fake, params_g, params_d_for_g, collections_d_for_g, batch, g_loss_key, extras)
+            # The generator's own losses (sown in its forward pass) enter with weight 1.
+            (grads_g,) = g_vjp((fake_grad, jnp.ones((), jnp.float32)))
+            if len(g_own) > 1:  # the generator sowed losses of its own
+                own_total = g_own.pop("total")
+                g_metrics.update({f"generator_{name}": value for name, value in g_own.items()})
+                g_metrics["generator_total_loss"] = g_metrics["generator_total_loss"] + own_total
+            if self.player_terms("generator"):
+                # Terms that read G's parameters directly (historical averaging, zCR).
+                grads_g = jax.tree.map(jnp.add, grads_g, direct_grads_g)
+            return grads_g, g_metrics, collections_d_after_g, g_states
+
+        if k == 1:
+            grads_g, g_metrics, collections_d_after_g, g_states = generator_gradients(
+                fake, g_vjp, g_inputs, g_fn, g_own, g_batch, None
+            )
+        else:
+
+            def one(micro, data, carry):
+                fake, g_vjp, new_collections_g, inputs, g_fn, own = generate_with_vjp(
+                    params_g, g_collections_in, data, g_gen_key, micro
+                )
+                gradients = generator_gradients(fake, g_vjp, inputs, g_fn, own, data, micro)
+                return (gradients, new_collections_g), (), carry
+
+            (gradients, collections_g), _, _ = accumulate(one, g_batch)
+            grads_g, g_metrics, collections_d_after_g, g_states = gradients
         grads_g, g_metrics, collections_d_after_g = mean(
             (grads_g, g_metrics, collections_d_after_g)
         )

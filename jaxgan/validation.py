@@ -147,6 +147,17 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
         c.number(path, minimum=1, integer=True)
     for path in ("unrolled_steps", "max_consecutive_skips", "worker_count"):
         c.number(path, minimum=0, integer=True)
+    c.number("micro_batches", minimum=1, integer=True, optional=True)
+    micro, size = c.get("micro_batches"), c.get("batch_size")
+    if all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (micro, size)):
+        if size % micro:
+            c.fail("micro_batches", f"must divide batch_size={size}")
+        elif micro > 1 and c.get("unrolled_steps"):
+            c.fail(
+                "micro_batches",
+                f"must be 1 with unrolled_steps={c.get('unrolled_steps')!r} (Unrolled GAN "
+                "needs the whole batch's gradient inside G's loss)",
+            )
     c.number("num_devices", minimum=1, integer=True, optional=True)
     c.number("pyramid_levels", minimum=1, integer=True, optional=True)
     levels = c.get("pyramid_levels")

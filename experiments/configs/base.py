@@ -64,6 +64,9 @@ def get_config() -> ml_collections.ConfigDict:
     c.precision = (
         "float32"  # or "bfloat16": G and D compute in it, state stays float32 (GAN.precision)
     )
+    # Gradient accumulation: each update's batch_size examples run as this many micro-batches
+    # one after another (GAN.micro_batches); batch_size must divide by devices x micro_batches.
+    c.micro_batches = 1
     # Optimisers.
     c.generator_optimizer = ml_collections.ConfigDict(
         {"name": "adam", "learning_rate": 2e-4, "b1": 0.5, "b2": 0.999, "momentum": 0.0}

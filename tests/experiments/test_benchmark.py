@@ -15,7 +15,7 @@ FIELDS = {
     "model", "strategy", "devices", "batch_size", "steps_per_s", "images_per_s", "compile_s",
     "first_step_s", "flops_per_step", "fraction_of_matmul_peak", "generator_params",
     "discriminator_params", "device_kind", "conv_implementation", "compilation_cache", "temp_mib",
-    "precision", "minibatch_discrimination", "remat",
+    "precision", "minibatch_discrimination", "remat", "micro_batches", "flops_counted_on",
 }  # fmt: skip
 
 
@@ -108,6 +108,35 @@ def test_remat_flag_reaches_both_players(capsys):
     _, info = benchmark.prepare_jax("dcgan28", batch_size=2, strategy="single", devices=1,
                                     remat=True)  # fmt: skip
     assert info["remat"] is True
+
+
+def test_micro_batches_against_the_whole_batch_in_the_same_run(capsys):
+    args = ["--model", "mlp_ring8", "--batch-size", "16", "--repeats", "1", "--steps", "1",
+            "--json", "--micro-batches", "4", "--compare", "whole_batch",
+            "--strategy", "single"]  # fmt: skip
+    assert benchmark.main(args) == 0
+    micro, whole = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert (micro["micro_batches"], whole["micro_batches"]) == (4, 1)
+    assert micro["ratio_vs_whole_batch"] == pytest.approx(
+        micro["images_per_s"] / whole["images_per_s"]
+    )
+    # The loop's body counts once in XLA's cost analysis: the micro-batched row reports the
+    # whole-batch step's FLOPs, counted on its lowered program (within 5% of the compiled).
+    assert micro["flops_counted_on"] == "whole-batch step (lowered)"
+    assert micro["flops_per_step"] == pytest.approx(whole["flops_per_step"], rel=0.05)
+    assert micro["temp_mib"] < whole["temp_mib"]
+
+
+def test_micro_batches_that_do_not_divide_the_batch(capsys):
+    args = ["--model", "mlp_ring8", "--batch-size", "16", "--devices", "2", "--strategy",
+            "sharded", "--micro-batches", "3"]  # fmt: skip
+    assert benchmark.main(args) == 2
+    assert (
+        "batch_size=16 gives 8 examples per device, not divisible by micro_batches=3; use a "
+        "batch_size that is a multiple of 6 (devices x micro_batches)"
+    ) in capsys.readouterr().err
+    assert benchmark.main(["--model", "mlp_ring8", "--micro-batches", "0"]) == 2
+    assert "micro_batches=0 must be an integer >= 1" in capsys.readouterr().err
 
 
 def test_resnet_has_no_torch_twin(capsys):
