@@ -15,7 +15,8 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
   :func:`jaxgan.data.make_pipeline`); ``pretrained`` (submodule of the generator ->
   a workdir whose trained generator it starts from: StackGAN's stage I inside stage
   II; ``experiments.train`` loads it into a fresh run).
-- objective: ``loss``, ``penalties`` (name -> weight), ``regularizers`` (term name ->
+- objective: ``loss``, ``loss_options`` (the family's options: ``ebgan``'s
+  ``margin``), ``penalties`` (name -> weight), ``regularizers`` (term name ->
   weight, or ``{weight, every, player, warmup_steps, regularizer, **options}``),
   ``augmentation`` (``{name, **options}``, ``name=""`` for none), ``packing``
   (PacGAN), ``history_pool`` (D sees generated images from a pool of past ones,
@@ -37,7 +38,7 @@ from typing import Any
 import ml_collections
 import optax
 
-from jaxgan import augment, models, objectives, penalties, regularizers
+from jaxgan import augment, losses, models, objectives, penalties, regularizers
 from jaxgan.models import (
     ACGANDiscriminator,
     ConditionalDiscriminator,
@@ -223,12 +224,13 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN:
         discriminator_optimizer = optax.chain(
             discriminator_optimizer, penalties.weight_clipping(config.weight_clip)
         )
+    options = dict(config.get("loss_options") or {})
     return GAN(
         generator=generator,
         discriminator=discriminator,
         generator_optimizer=build_optimizer(config.generator_optimizer),
         discriminator_optimizer=discriminator_optimizer,
-        loss=config.loss,
+        loss=losses.get(config.loss, **options) if options else config.loss,
         latent_dim=config.latent_dim if takes_latents(config) else None,
         conditioning={"projection": "labels"}.get(config.conditioning, config.conditioning),
         penalties=tuple((name, float(weight)) for name, weight in config.penalties.items()),

@@ -16,6 +16,8 @@ softplus(-x)``), so values and gradients stay finite for logits of +-1e4.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -41,6 +43,10 @@ __all__ = [
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
     "auxiliary_classifier_loss",
+    "began_discriminator_loss",
+    "ebgan",
+    "ebgan_discriminator_loss",
+    "energy_generator_loss",
 ]
 
 
@@ -291,6 +297,73 @@ def least_squares_generator_loss(
 
 
 # ----------------------------------------------------------------------------
+# Energy-based GANs (EBGAN, BEGAN): D's outputs are energies (an autoencoder's
+# reconstruction error, jaxgan.models.AutoencoderDiscriminator), low on data.
+# ----------------------------------------------------------------------------
+
+# EBGAN's MNIST margin is m = 10 on D(x) = ||Dec(Enc(x)) - x||_2 over 784 pixels; the
+# energies here are per-pixel mean squared errors (||.||^2 / 784), where that boundary
+# sits at 10^2 / 784 = 0.128.
+EBGAN_MARGIN = 0.128
+
+
+def ebgan_discriminator_loss(
+    discriminator_real_outputs: jax.typing.ArrayLike,
+    discriminator_gen_outputs: jax.typing.ArrayLike,
+    *,
+    margin: float = EBGAN_MARGIN,
+) -> jax.Array:
+    """EBGAN's discriminator loss: ``E D(x) + E max(0, m - D(G(z)))`` on energies.
+
+    Args:
+      discriminator_real_outputs: energies of real data, any shape ``S``.
+      discriminator_gen_outputs: energies of generated data, shape ``S``.
+      margin: ``m``: D pushes generated energies up to it, no further.
+
+    Returns:
+      A float32 scalar.
+
+    References:
+      Zhao, Mathieu and LeCun, Energy-based Generative Adversarial Network, 2017 (eq. 1).
+    """
+    real, gen = _paired(discriminator_real_outputs, discriminator_gen_outputs)
+    return jnp.mean(real) + jnp.mean(jax.nn.relu(margin - gen))
+
+
+def energy_generator_loss(discriminator_gen_outputs: jax.typing.ArrayLike) -> jax.Array:
+    """The energy-based generator loss ``E D(G(z))`` (EBGAN eq. 2; BEGAN's ``L_G``)."""
+    return jnp.mean(_as_float32(discriminator_gen_outputs))
+
+
+def began_discriminator_loss(
+    discriminator_real_outputs: jax.typing.ArrayLike,
+    discriminator_gen_outputs: jax.typing.ArrayLike,
+) -> jax.Array:
+    """BEGAN's ``L_D`` without its ``k_t`` part: ``E L(x)``, the real energies' mean.
+
+    The ``- k_t L(G(z))`` part needs the equilibrium variable carried across steps: the
+    ``began_equilibrium`` term (:class:`jaxgan.regularizers.BeganEquilibrium`) adds it,
+    and the ``began`` family is only accepted with that term.
+
+    References:
+      Berthelot, Schumm and Metz, BEGAN, 2017 (eq. 4).
+    """
+    real, _ = _paired(discriminator_real_outputs, discriminator_gen_outputs)
+    return jnp.mean(real)
+
+
+def ebgan(margin: float = EBGAN_MARGIN) -> LossFamily:
+    """The ``ebgan`` family with margin ``m`` (``losses.get("ebgan", margin=...)``)."""
+    if not margin > 0:
+        raise ValueError(f"EBGAN margin={margin!r} must be > 0")
+    return LossFamily(
+        "ebgan",
+        functools.partial(ebgan_discriminator_loss, margin=float(margin)),
+        energy_generator_loss,
+    )
+
+
+# ----------------------------------------------------------------------------
 # Relativistic average GAN (RaSGAN).
 # ----------------------------------------------------------------------------
 
@@ -455,8 +528,12 @@ _FAMILIES: dict[str, LossFamily] = {
             relativistic_average_generator_loss,
             generator_needs_real_outputs=True,
         ),
+        LossFamily("ebgan", ebgan_discriminator_loss, energy_generator_loss),
+        LossFamily("began", began_discriminator_loss, energy_generator_loss),
     )
 }
+# Families that take options (losses.get(name, **options)).
+_FACTORIES = {"ebgan": ebgan}
 
 
 def names() -> tuple[str, ...]:
@@ -464,17 +541,30 @@ def names() -> tuple[str, ...]:
     return tuple(_FAMILIES)
 
 
-def get(name: str) -> LossFamily:
+def get(name: str, **options) -> LossFamily:
     """Returns the loss family called ``name``.
 
     Args:
       name: one of :func:`names`: ``minimax``, ``non_saturating``,
         ``maximum_likelihood``, ``wasserstein``, ``hinge``, ``least_squares``,
-        ``relativistic_average``.
+        ``relativistic_average``, ``ebgan``, ``began``.
+      **options: the family's options, for the families that take any (``ebgan``:
+        ``margin``).
 
     Raises:
-      ValueError: for an unknown name, listing the valid ones.
+      ValueError: for an unknown name, listing the valid ones, or options the family
+        does not take.
     """
+    if options:
+        factory = _FACTORIES.get(name)
+        accepted = () if factory is None else tuple(inspect.signature(factory).parameters)
+        unknown = sorted(set(options) - set(accepted))
+        if unknown:
+            raise ValueError(
+                f"loss family {name!r} takes no option {', '.join(map(repr, unknown))}; "
+                + (f"its options: {', '.join(accepted)}" if accepted else "it takes none")
+            )
+        return factory(**options)
     try:
         return _FAMILIES[name]
     except (KeyError, TypeError):

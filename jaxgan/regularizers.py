@@ -21,6 +21,8 @@ top_k                    G       top-k generator updates (Sinha et al. 2020)
 cycle_consistency        G       CycleGAN's cycle loss (Zhu et al. 2017)
 identity                 G       CycleGAN's identity loss
 matching_aware           D       mismatched conditions as fakes (GAN-CLS, StackGAN)
+pulling_away             G       EBGAN's pulling-away term on D's codes (Zhao et al. 2017)
+began_equilibrium        D       BEGAN's ``- k_t L(G(z))`` with ``k_t`` as state
 =======================  ======  =====================================================
 """
 
@@ -38,6 +40,7 @@ from jaxgan.objectives import Context, Regularizer, fold_in_device
 
 __all__ = [
     "BalancedConsistency",
+    "BeganEquilibrium",
     "Consistency",
     "CycleConsistency",
     "Dragan",
@@ -47,11 +50,13 @@ __all__ = [
     "LatentConsistency",
     "LeCam",
     "MatchingAware",
+    "PullingAway",
     "R1",
     "R2",
     "TopK",
     "get",
     "names",
+    "pulling_away",
 ]
 
 DISCRIMINATOR = ("discriminator",)
@@ -493,6 +498,89 @@ class MatchingAware(Regularizer):
         )
 
 
+def pulling_away(features: jax.Array) -> jax.Array:
+    """EBGAN's pulling-away term: the mean squared cosine similarity over pairs ``i != j``.
+
+    ``f_PT(S) = 1 / (N (N - 1)) sum_i sum_{j != i} (S_i . S_j / (|S_i| |S_j|))^2`` for
+    ``S`` of shape ``(N, ...)`` (flattened per example): 0 for orthogonal codes, 1 for
+    parallel ones. Computed from the ``(N, N)`` Gram matrix of the normalised codes.
+    """
+    s = features.astype(jnp.float32).reshape(features.shape[0], -1)
+    n = s.shape[0]
+    if n < 2:
+        raise ValueError(f"the pulling-away term compares pairs; got a batch of {n}")
+    unit = s / jnp.maximum(jnp.linalg.norm(s, axis=1, keepdims=True), 1e-12)
+    cosines = unit @ unit.T
+    return (jnp.sum(jnp.square(cosines)) - jnp.sum(jnp.square(jnp.diag(cosines)))) / (n * (n - 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class PullingAway(Regularizer):
+    """EBGAN's pulling-away term on the generator: :func:`pulling_away` of D's codes of
+    the generated batch (the autoencoder's encoder output, D's features), so G spreads
+    its samples over the code space (weight 0.1 in the paper).
+
+    References:
+      Zhao, Mathieu and LeCun, Energy-based Generative Adversarial Network, 2017 (eq. 3).
+    """
+
+    name: str = "pulling_away"
+    players = GENERATOR
+    needs_features = True
+
+    def apply(self, context, state):
+        if context.fake_features is None:
+            raise ValueError("pulling_away needs D's features (return_features=True)")
+        value = pulling_away(context.fake_features)
+        return value, state, {}
+
+
+@dataclasses.dataclass(frozen=True)
+class BeganEquilibrium(Regularizer):
+    """BEGAN's equilibrium: D's loss gets ``- k_t L(G(z))``, and ``k_t`` follows
+    ``k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1)``.
+
+    ``L`` are the batch means of D's outputs (the autoencoder's energies) on real and
+    generated images, as D's update saw them; ``k_t`` is the term's state (checkpointed
+    with the run), read without gradient. Reports ``began_k`` (the new ``k``) and
+    ``began_convergence``, the paper's ``M_global = L(x) + |gamma L(x) - L(G(z))|``.
+    Use weight 1 with the ``began`` loss family (which gives ``L(x)`` and ``L_G``).
+
+    References:
+      Berthelot, Schumm and Metz, BEGAN, 2017 (eqs. 4-5, section 3.4.1).
+    """
+
+    gamma: float = 0.5
+    lambda_k: float = 0.001
+    initial_k: float = 0.0
+    name: str = "began_equilibrium"
+    players = DISCRIMINATOR
+
+    def __post_init__(self):
+        if not 0.0 < self.gamma <= 1.0:
+            raise ValueError(f"BEGAN gamma={self.gamma} must lie in (0, 1]")
+        if not self.lambda_k >= 0.0:
+            raise ValueError(f"BEGAN lambda_k={self.lambda_k} must be >= 0")
+        if not 0.0 <= self.initial_k <= 1.0:
+            raise ValueError(f"BEGAN initial_k={self.initial_k} must lie in [0, 1]")
+
+    def init(self, key, batch):
+        del key, batch
+        return {"k": jnp.asarray(self.initial_k, jnp.float32)}
+
+    def apply(self, context, state):
+        fake = jnp.mean(context.fake_outputs.astype(jnp.float32))
+        real = jnp.mean(context.real_outputs.astype(jnp.float32))
+        means = jax.lax.stop_gradient((real, fake))
+        if context.axis_name is not None:
+            means = jax.lax.pmean(means, context.axis_name)
+        balance = self.gamma * means[0] - means[1]
+        k = jax.lax.stop_gradient(state["k"])
+        new_k = jnp.clip(k + self.lambda_k * balance, 0.0, 1.0)
+        metrics = {"began_k": new_k, "began_convergence": means[0] + jnp.abs(balance)}
+        return -k * fake, {"k": new_k}, metrics
+
+
 _REGULARIZERS: dict[str, Callable[..., Regularizer]] = {
     "gradient_penalty": GradientPenalty,
     "gradient_penalty_one_sided": lambda **o: GradientPenalty(
@@ -510,6 +598,8 @@ _REGULARIZERS: dict[str, Callable[..., Regularizer]] = {
     "cycle_consistency": CycleConsistency,
     "identity": Identity,
     "matching_aware": MatchingAware,
+    "pulling_away": PullingAway,
+    "began_equilibrium": BeganEquilibrium,
 }
 
 

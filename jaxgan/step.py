@@ -302,6 +302,15 @@ class GAN:
             raise ValueError(
                 f"update='simultaneous' needs n_critic=1; got n_critic={self.n_critic}"
             )
+        if family.name == "began":
+            from jaxgan.regularizers import BeganEquilibrium
+
+            if not any(isinstance(t.regularizer, BeganEquilibrium) for t in terms):
+                raise ValueError(
+                    "loss='began' is BEGAN's L(x) and L_G only: add the began_equilibrium term "
+                    "(its - k_t L(G(z)) part, with k_t as state), e.g. regularizers="
+                    "(('began_equilibrium', 1.0),)"
+                )
         if self.label_smoothing and family.name not in _SMOOTHABLE:
             raise ValueError(
                 f"label_smoothing applies to the {_SMOOTHABLE} families; loss={family.name!r}"

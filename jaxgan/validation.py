@@ -184,6 +184,19 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
                 c.number(f"{player}.{beta}", minimum=0, below=1)
     c.choice("model", models.names())
     c.choice("loss", losses.names())
+    if c.get("loss") == "began":
+        kinds = [
+            entry.get("regularizer", name) if _is_mapping(entry) else name
+            for name, entry in _items(c.get("regularizers"))
+        ]
+        if "began_equilibrium" not in kinds:
+            c.fail("loss", "needs the began_equilibrium regularizer (BEGAN's k_t term)")
+    options = c.get("loss_options")
+    if options and c.get("loss") in losses.names():
+        try:
+            losses.get(c.get("loss"), **dict(options))
+        except (ValueError, TypeError) as error:
+            c.problems.append(f"loss_options: {error}")
     c.choice("conditioning", CONDITIONINGS)
     c.choice("update_order", UPDATES)
     c.choice("precision", tuple(PRECISIONS), optional=True)

@@ -39,6 +39,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.num_classes = 10
     # Objective and schedule.
     c.loss = "non_saturating"
+    c.loss_options = ml_collections.ConfigDict()  # the family's options (ebgan: margin)
     c.penalties = ml_collections.ConfigDict()  # name -> weight, on D
     # Terms on either player (jaxgan.config.build_terms): name -> weight, or
     # {weight, every, player, warmup_steps, regularizer, **options}.

@@ -22,6 +22,7 @@ from jaxgan.models.conditional import (
 )
 from jaxgan.models.cyclegan import CycleGANDiscriminator, CycleGANGenerator
 from jaxgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from jaxgan.models.energy import AutoencoderDiscriminator
 from jaxgan.models.lapgan import LaplacianDiscriminator, LaplacianGenerator
 from jaxgan.models.layers import (
     NORMALIZATIONS,
@@ -47,6 +48,7 @@ from jaxgan.models.stackgan import (
 __all__ = [
     "ACGANDiscriminator",
     "Architecture",
+    "AutoencoderDiscriminator",
     "ConditionalDiscriminator",
     "ConditionalGenerator",
     "CycleGANDiscriminator",
@@ -91,6 +93,7 @@ _ARCHITECTURES = {
         Architecture("goodfellow_mlp", GoodfellowMLPGenerator, GoodfellowMLPDiscriminator),
         Architecture("mlp", MLPGenerator, MLPDiscriminator),
         Architecture("dcgan", DCGANGenerator, DCGANDiscriminator),
+        Architecture("energy", DCGANGenerator, AutoencoderDiscriminator),
         Architecture("resnet", ResNetGenerator, ResNetDiscriminator),
         Architecture("pix2pix", UNetGenerator, PatchGANDiscriminator),
         Architecture("lapgan", LaplacianGenerator, LaplacianDiscriminator),

@@ -418,7 +418,7 @@ def test_wrong_inputs_name_the_expected(model, args, message):
 def test_registry():
     assert set(models.names()) == {
         "goodfellow_mlp", "mlp", "dcgan", "resnet", "pix2pix", "lapgan", "cyclegan",
-        "stackgan_stage1", "stackgan_stage2",
+        "stackgan_stage1", "stackgan_stage2", "energy",
     }  # fmt: skip
     arch = models.get("dcgan")
     assert arch.generator is DCGANGenerator and arch.discriminator is DCGANDiscriminator
