@@ -180,25 +180,16 @@ def _discriminator_outputs(workdir, config, real, generated, *, fit_steps: int):
     import dataclasses
 
     import jax
-    import ml_collections
     import numpy as np
     import optax
 
-    from jaxgan.checkpoint import Checkpointer
-    from jaxgan.config import build_gan
+    from experiments.sample import restore_state
     from jaxgan.data import offline
 
-    config = ml_collections.ConfigDict(config)
-    gan = build_gan(config)
-    shape = (config.batch_size * config.get("packing", 1), *real.shape[1:])
-    if config.n_critic > 1:
-        shape = (config.n_critic, *shape)
-    like = gan.init(jax.random.key(0), {"image": np.zeros(shape, np.float32)})
-    checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
-    try:
-        state = checkpointer.restore(like)["state"]
-    finally:
-        checkpointer.close()
+    gan, state = restore_state(workdir, config)
+    shape = (config["batch_size"] * config.get("packing", 1), *real.shape[1:])
+    if config["n_critic"] > 1:
+        shape = (config["n_critic"], *shape)
 
     def outputs(state):
         variables = {"params": state.discriminator_params, **state.discriminator_collections}

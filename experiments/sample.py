@@ -208,6 +208,33 @@ def restore_generator(
     return config, generator, variables, step, which
 
 
+def restore_state(workdir, config) -> tuple:
+    """``(gan, state)``: the whole train state saved in ``workdir`` (both networks, their
+    optimisers and statistics) and the :class:`jaxgan.step.GAN` of ``config``."""
+    import jax
+    import ml_collections
+    import numpy as np
+
+    from jaxgan.checkpoint import Checkpointer
+    from jaxgan.config import build_gan, pipeline_options
+    from jaxgan.data import make_pipeline
+
+    config = ml_collections.ConfigDict(config)
+    gan = build_gan(config)
+    options = {**pipeline_options(config), "num_epochs": 1, "worker_count": 0}
+    batch = next(make_pipeline(config.dataset, process_index=0, process_count=1, **options))
+    example = {name: np.zeros(a.shape, a.dtype) for name, a in batch.items()}
+    like = gan.init(jax.random.key(0), example)
+    checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
+    try:
+        restored = checkpointer.restore(like)
+    finally:
+        checkpointer.close()
+    if restored is None:
+        raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
+    return gan, restored["state"]
+
+
 def sample(
     workdir: str, *, num_samples: int, seed: int = 0, step: int | None = None, ema: bool = True,
     report=None,

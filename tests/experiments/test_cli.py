@@ -78,6 +78,7 @@ def log_rows(path):
         ("experiments.bad_inputs", "--write"),
         ("experiments.translation_figure", "--num_examples"),
         ("experiments.stackgan", "--steps_per_stage"),
+        ("experiments.discriminator_sampling", "--latent_step_size"),
         ("jaxgan.fid", "--save-stats"),
     ],
 )

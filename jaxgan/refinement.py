@@ -1,0 +1,103 @@
+"""Sampling with a trained discriminator: its argmax, Langevin dynamics, and D-guided
+refinement of generator samples in data or latent space.
+
+The seed lecture's question, "can the discriminator generate?": ``x* = argmax_x D(x)``
+by gradient ascent on D's input (:func:`gradient_ascent`), or samples of the density
+``p(x) ∝ exp(D(x) / T)`` by unadjusted Langevin dynamics (:func:`langevin`). Started
+from generator samples instead of noise, the same moves refine them. In latent space,
+discriminator-driven latent sampling (DDLS, Che et al. 2020) samples ``p(z) ∝ N(z; 0,
+I) exp(d(G(z)))`` -- ``d`` D's logit -- whose image under G is the distribution
+``p_g(x) exp(d(x))``, which equals the data distribution when D is the optimal
+discriminator of the non-saturating game (:func:`latent_log_density`).
+
+Every function takes a *per-example* score ``f: (B, ...) -> (B,)`` and moves each
+example along the gradient of its own score (the gradient of ``sum(f(x))``), so ``f``
+must not couple the examples of a batch: use D in inference mode (BatchNorm's running
+averages), without minibatch discrimination.
+
+References:
+  Che et al., Your GAN is Secretly an Energy-based Model and You Should Use
+  Discriminator Driven Latent Sampling, 2020.
+  Welling and Teh, Bayesian Learning via Stochastic Gradient Langevin Dynamics, 2011.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["gradient_ascent", "langevin", "latent_log_density"]
+
+Score = Callable[[jax.Array], jax.Array]
+
+
+def _check(steps: int, step_size: float) -> None:
+    if not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps={steps!r} must be an integer >= 0")
+    if not step_size > 0:
+        raise ValueError(f"step_size={step_size!r} must be > 0")
+
+
+def _per_example_gradient(score: Score) -> Callable[[jax.Array], jax.Array]:
+    return jax.grad(lambda x: jnp.sum(score(x).astype(jnp.float32)))
+
+
+def _project(x: jax.Array, bounds: tuple[float, float] | None) -> jax.Array:
+    return x if bounds is None else jnp.clip(x, *bounds)
+
+
+def gradient_ascent(score: Score, x: jax.Array, *, steps: int, step_size: float,
+                    bounds: tuple[float, float] | None = None) -> jax.Array:  # fmt: skip
+    """``steps`` steps of ``x <- x + step_size * grad score(x)``, example by example.
+
+    ``score(x)`` is ``(B,)`` for ``x`` of shape ``(B, ...)``: D's logit or critic value.
+    ``bounds``: project every step onto ``[low, high]`` (images: ``(-1, 1)``).
+    """
+    _check(steps, step_size)
+    gradient = _per_example_gradient(score)
+
+    def step(x, _):
+        return _project(x + step_size * gradient(x), bounds), None
+
+    return jax.lax.scan(step, x, None, length=steps)[0]
+
+
+def langevin(log_density: Score, x: jax.Array, key: jax.Array, *, steps: int,
+             step_size: float, temperature: float = 1.0,
+             bounds: tuple[float, float] | None = None) -> jax.Array:  # fmt: skip
+    """Unadjusted Langevin dynamics on ``p(x) ∝ exp(log_density(x) / temperature)``.
+
+    ``x <- x + (step_size / 2) grad log_density(x) / temperature + sqrt(step_size) xi``,
+    ``xi ~ N(0, I)``, ``steps`` times, example by example. For small steps the chain's
+    stationary distribution approaches ``p`` (its bias is of order ``step_size``).
+    ``bounds``: project every step onto ``[low, high]``.
+    """
+    _check(steps, step_size)
+    if not temperature > 0:
+        raise ValueError(f"temperature={temperature!r} must be > 0")
+    gradient = _per_example_gradient(log_density)
+    scale = jnp.sqrt(jnp.asarray(step_size, x.dtype))
+
+    def step(x, key):
+        noise = jax.random.normal(key, x.shape, x.dtype)
+        moved = x + 0.5 * step_size * gradient(x) / temperature + scale * noise
+        return _project(moved, bounds), None
+
+    return jax.lax.scan(step, x, jax.random.split(key, steps))[0]
+
+
+def latent_log_density(generate: Callable[[jax.Array], jax.Array], logit: Score) -> Score:
+    """DDLS's ``log p(z) = -|z|^2 / 2 + d(G(z))`` (up to a constant) for latents ``(B, D)``.
+
+    ``generate`` maps latents to samples and ``logit`` samples to D's logits ``(B,)``;
+    :func:`langevin` on this density refines latents, and ``generate`` of the result
+    samples ``p_g(x) exp(d(x))`` (Che et al. 2020, eq. 5).
+    """
+
+    def log_density(z):
+        prior = -0.5 * jnp.sum(jnp.square(z.astype(jnp.float32)).reshape(z.shape[0], -1), axis=1)
+        return prior + logit(generate(z)).astype(jnp.float32).reshape(z.shape[0])
+
+    return log_density
