@@ -261,6 +261,8 @@ def test_names_cover_every_family():
         "hinge",
         "least_squares",
         "relativistic_average",
+        "ebgan",
+        "began",
     }
 
 
