@@ -226,13 +226,17 @@ class _Progress:
     def update(self) -> None:
         self.bar.update(1)
 
+    # The losses a progress line shows: a GAN's two players, or a VAE's bound and terms.
+    HEADLINES = {
+        "gan": (("D", "discriminator_loss"), ("G", "generator_loss")),
+        "vae": (("-ELBO", "negative_elbo"), ("KL", "kl"), ("MSE", "mse")),
+    }
+
     def log(self, step: int, metrics: dict) -> None:
-        losses = {k: v for k, v in metrics.items() if k in ("discriminator_loss", "generator_loss")}
+        kind = "vae" if "negative_elbo" in metrics else "gan"
+        shown = [(label, metrics.get(key, float("nan"))) for label, key in self.HEADLINES[kind]]
         if not self.bar.disable:
-            self.bar.set_postfix(
-                d=f"{losses.get('discriminator_loss', float('nan')):.3f}",
-                g=f"{losses.get('generator_loss', float('nan')):.3f}",
-            )
+            self.bar.set_postfix({label.lower(): f"{value:.3f}" for label, value in shown})
             return
         elapsed = time.time() - self.started
         done = step - self.initial
@@ -241,8 +245,7 @@ class _Progress:
             f"step {step}/{self.total} ({100 * step / self.total:.0f}%)  "
             f"elapsed {_duration(elapsed)}  ETA {_duration(eta)}  "
             f"{metrics.get('steps_per_s', float('nan')):.2f} steps/s  "
-            f"D {losses.get('discriminator_loss', float('nan')):.4f}  "
-            f"G {losses.get('generator_loss', float('nan')):.4f}"
+            + "  ".join(f"{label} {value:.4f}" for label, value in shown)
         )
 
     def close(self) -> None:

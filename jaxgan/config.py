@@ -26,6 +26,10 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
   ``precision`` (``float32`` or ``bfloat16``: mixed precision, ``GAN.precision``),
   ``micro_batches`` (gradient accumulation: each update's batch runs in this many
   micro-batches one after another, ``GAN.micro_batches``).
+- framework: ``framework`` (``gan``, the default, or ``vae``: the VAE baseline,
+  :class:`jaxgan.vae.VAE`, whose decoder is the generator and whose encoder is
+  :class:`jaxgan.models.DCGANEncoder` built from the ``discriminator`` fields) and
+  ``vae`` (``kl_weight``; ``decoder_std``, ``None`` for the sigma-VAE's optimal one).
 - optimisers: ``generator_optimizer`` and ``discriminator_optimizer`` (``name``:
   adam, rmsprop or sgd; ``learning_rate``; ``b1``, ``b2``, ``momentum``), and
   ``weight_clip`` (WGAN; ``None`` for off).
@@ -43,12 +47,15 @@ from jaxgan.models import (
     ACGANDiscriminator,
     ConditionalDiscriminator,
     ConditionalGenerator,
+    DCGANEncoder,
     ProjectionDiscriminator,
 )
 from jaxgan.objectives import Term, parse_terms
 from jaxgan.step import GAN
+from jaxgan.vae import VAE
 
 __all__ = [
+    "FRAMEWORKS",
     "MODEL_FIELDS",
     "OPTIMIZERS",
     "build_augmentation",
@@ -60,9 +67,13 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+FRAMEWORKS = ("gan", "vae")
+# The encoder of framework='vae' takes these of the DCGAN discriminator's fields.
+ENCODER_FIELDS = ("image_size", "channels", "ndf", "normalization")
 CONDITIONINGS = ("none", "labels", "projection", "acgan", "text", "image", "unpaired")
 # Fields that define what a checkpoint holds: changing one on resume is refused.
 MODEL_FIELDS = (
+    "framework",
     "model",
     "generator",
     "discriminator",
@@ -151,6 +162,9 @@ def build_models(config: ml_collections.ConfigDict):
     if packing > 1:  # PacGAN: D sees `packing` samples concatenated along the channels
         discriminator_fields[channels_field] = discriminator_fields.get(channels_field, 1) * packing
     generator = arch.generator(**generator_fields)
+    if config.get("framework", "gan") == "vae":  # D's fields make the VAE's encoder
+        fields = {k: v for k, v in discriminator_fields.items() if k in ENCODER_FIELDS}
+        return generator, DCGANEncoder(latent_dim=2 * config.latent_dim, **fields)
     discriminator = arch.discriminator(**discriminator_fields)
     if conditioning in ("labels", "projection", "acgan"):
         generator = ConditionalGenerator(generator, num_classes)
@@ -210,13 +224,30 @@ def build_augmentation(config: ml_collections.ConfigDict):
     return augment.get(name, **fields) if name else None
 
 
-def build_gan(config: ml_collections.ConfigDict) -> GAN:
-    """The :class:`jaxgan.step.GAN` that ``config`` describes.
+def build_gan(config: ml_collections.ConfigDict) -> GAN | VAE:
+    """The :class:`jaxgan.step.GAN` that ``config`` describes (with ``framework='vae'``,
+    the :class:`jaxgan.vae.VAE`, which has the same train-step interface).
 
     Raises:
       ValueError: naming the field, for unknown names or inconsistent options.
     """
     generator, discriminator = build_models(config)
+    framework = config.get("framework", "gan")
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"framework={framework!r} is not supported; use one of {FRAMEWORKS}")
+    if framework == "vae":
+        vae = config.get("vae") or {}
+        return VAE(
+            generator=generator,
+            discriminator=discriminator,
+            generator_optimizer=build_optimizer(config.generator_optimizer),
+            discriminator_optimizer=build_optimizer(config.discriminator_optimizer),
+            latent_dim=config.latent_dim,
+            kl_weight=float(vae.get("kl_weight", 1.0)),
+            decoder_std=vae.get("decoder_std"),
+            ema_decay=config.ema_decay,
+            ema_warmup=config.get("ema_warmup", True),
+        )
     discriminator_optimizer = build_optimizer(
         config.discriminator_optimizer, differentiable=bool(config.get("unrolled_steps"))
     )

@@ -104,6 +104,8 @@ __all__ = [
     "HISTORY_POOL_STATE",
     "PRECISIONS",
     "UPDATES",
+    "ema_update",
+    "guarded_step",
 ]
 
 Batch = dict[str, jax.Array]
@@ -164,6 +166,37 @@ def _cast_floating(tree, dtype):
 def _all_finite(*trees) -> jax.Array:
     leaves = [jnp.all(jnp.isfinite(leaf)) for tree in trees for leaf in jax.tree.leaves(tree)]
     return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
+
+
+def ema_update(ema, params, step: jax.Array, *, decay: float | None, warmup: bool):
+    """The parameters' EMA after a step (``None`` stays ``None``): ``decay * ema + (1 -
+    decay) * params``, the decay warmed up to ``min(decay, (1 + t) / (10 + t))`` at step
+    ``t`` with ``warmup``."""
+    if ema is None:
+        return None
+    rate = jnp.float32(decay)
+    if warmup:
+        t = step.astype(jnp.float32)
+        rate = jnp.minimum(rate, (1.0 + t) / (10.0 + t))
+    return jax.tree.map(lambda e, p: rate * e + (1.0 - rate) * p, ema, params)
+
+
+def guarded_step(state: GANState, updated: GANState, finite: jax.Array, metrics: dict):
+    """``(new state, float32 metrics)`` of a step whose result is ``updated``: every array
+    of ``state`` is kept unless the whole step was ``finite``; the step counter moves
+    either way, and the skip counters and the ``skipped``/``consecutive_skips`` metrics
+    record a skip (the runner's non-finite stop reads them)."""
+    new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), updated, state)
+    skipped = jnp.logical_not(finite).astype(jnp.int32)
+    new_state = new_state.replace(
+        step=state.step + 1,
+        consecutive_skips=(state.consecutive_skips + 1) * skipped,
+        total_skips=state.total_skips + skipped,
+    )
+    metrics = {name: value.astype(jnp.float32) for name, value in metrics.items()}
+    metrics["skipped"] = skipped.astype(jnp.float32)
+    metrics["consecutive_skips"] = new_state.consecutive_skips.astype(jnp.float32)
+    return new_state, metrics
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1031,13 +1064,8 @@ class GAN:
         finite = finite & _all_finite(grads_g, g_metrics)
 
         new_params_d, _, new_opt_d = new_d_state
-        ema = state.ema_params
-        if ema is not None:
-            decay = jnp.float32(self.ema_decay)
-            if self.ema_warmup:
-                t = state.step.astype(jnp.float32)
-                decay = jnp.minimum(decay, (1.0 + t) / (10.0 + t))
-            ema = jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, ema, new_params_g)
+        ema = ema_update(state.ema_params, new_params_g, state.step, decay=self.ema_decay,
+                         warmup=self.ema_warmup)  # fmt: skip
         updated = state.replace(
             generator_params=new_params_g,
             discriminator_params=new_params_d,
@@ -1048,19 +1076,7 @@ class GAN:
             ema_params=ema,
             regularizer_state=regularizer_state,
         )
-        # The guard: keep every array of the old state unless the whole step was finite.
-        new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), updated, state)
-        skipped = jnp.logical_not(finite).astype(jnp.int32)
-        new_state = new_state.replace(
-            step=state.step + 1,
-            consecutive_skips=(state.consecutive_skips + 1) * skipped,
-            total_skips=state.total_skips + skipped,
-        )
-        metrics = {**d_metrics, **g_metrics}
-        metrics = {name: value.astype(jnp.float32) for name, value in metrics.items()}
-        metrics["skipped"] = skipped.astype(jnp.float32)
-        metrics["consecutive_skips"] = new_state.consecutive_skips.astype(jnp.float32)
-        return new_state, metrics
+        return guarded_step(state, updated, finite, {**d_metrics, **g_metrics})
 
     def _from_history_pool(self, pool_state, fake, key, axis_name):
         """The images D sees instead of ``fake``, and the pool's new state.

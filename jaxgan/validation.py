@@ -132,10 +132,11 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     ``pyramid_levels`` >= 1, ``pyramid_level`` in [0, ``pyramid_levels``], loss and
     regulariser weights >= 0, ``ema_decay`` and ``label_smoothing`` in [0, 1),
     ``weight_clip`` > 0; names: dataset, model, loss, conditioning, strategy,
-    optimiser, update order, penalties, regularisers, augmentation.
+    optimiser, update order, penalties, regularisers, augmentation, framework (a VAE
+    takes the DCGAN pair, no condition and no discriminator terms).
     """
     from jaxgan import augment, losses, models, regularizers
-    from jaxgan.config import CONDITIONINGS, OPTIMIZERS
+    from jaxgan.config import CONDITIONINGS, FRAMEWORKS, OPTIMIZERS
     from jaxgan.data.pipeline import OFFLINE_DATASETS
     from jaxgan.parallel import STRATEGIES
     from jaxgan.step import PRECISIONS, UPDATES
@@ -198,6 +199,20 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
         except (ValueError, TypeError) as error:
             c.problems.append(f"loss_options: {error}")
     c.choice("conditioning", CONDITIONINGS)
+    c.choice("framework", FRAMEWORKS, optional=True)
+    if c.get("framework") == "vae":
+        c.number("vae.kl_weight", minimum=0)
+        c.number("vae.decoder_std", above=0, optional=True)
+        if c.get("model") != "dcgan":
+            c.fail("model", "must be 'dcgan' with framework='vae' (its encoder is DCGANEncoder)")
+        if c.get("conditioning") != "none":
+            c.fail("conditioning", "must be 'none' with framework='vae'")
+        for path in ("penalties", "regularizers", "add_regularizers", "augmentation.name"):
+            if c.get(path):
+                c.fail(path, "must be empty with framework='vae' (a VAE has no discriminator)")
+        for path, default in (("n_critic", 1), ("packing", 1), ("micro_batches", 1)):
+            if c.get(path, default) != default:
+                c.fail(path, f"must be {default} with framework='vae'")
     c.choice("update_order", UPDATES)
     c.choice("precision", tuple(PRECISIONS), optional=True)
     c.choice("strategy", STRATEGIES, optional=True)

@@ -38,6 +38,11 @@ def get_config() -> ml_collections.ConfigDict:
     c.pretrained = ml_collections.ConfigDict()
     c.num_classes = 10
     # Objective and schedule.
+    # "vae": the VAE baseline (jaxgan.vae): G is its decoder, an encoder from D's fields.
+    c.framework = "gan"
+    c.vae = ml_collections.ConfigDict(
+        {"kl_weight": 1.0, "decoder_std": ml_collections.FieldReference(None, field_type=float)}
+    )
     c.loss = "non_saturating"
     c.loss_options = ml_collections.ConfigDict()  # the family's options (ebgan: margin)
     c.penalties = ml_collections.ConfigDict()  # name -> weight, on D

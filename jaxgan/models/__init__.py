@@ -21,7 +21,7 @@ from jaxgan.models.conditional import (
     ProjectionDiscriminator,
 )
 from jaxgan.models.cyclegan import CycleGANDiscriminator, CycleGANGenerator
-from jaxgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from jaxgan.models.dcgan import DCGANDiscriminator, DCGANEncoder, DCGANGenerator
 from jaxgan.models.energy import AutoencoderDiscriminator
 from jaxgan.models.lapgan import LaplacianDiscriminator, LaplacianGenerator
 from jaxgan.models.layers import (
@@ -54,6 +54,7 @@ __all__ = [
     "CycleGANDiscriminator",
     "CycleGANGenerator",
     "DCGANDiscriminator",
+    "DCGANEncoder",
     "DCGANGenerator",
     "GoodfellowMLPDiscriminator",
     "GoodfellowMLPGenerator",

@@ -46,7 +46,13 @@ from jaxgan.models.layers import (
     weight_layer,
 )
 
-__all__ = ["DCGANDiscriminator", "DCGANGenerator", "GENERATOR_NORMALIZATIONS", "IMAGE_SIZES"]
+__all__ = [
+    "DCGANDiscriminator",
+    "DCGANEncoder",
+    "DCGANGenerator",
+    "GENERATOR_NORMALIZATIONS",
+    "IMAGE_SIZES",
+]
 
 IMAGE_SIZES = (28, 32, 64)
 GENERATOR_NORMALIZATIONS = ("batch", "virtual_batch")
@@ -254,3 +260,36 @@ class DCGANDiscriminator(nn.Module):
         head = nn.Dense(1, use_bias=self.use_bias, kernel_init=dcgan_kernel_init)
         logits = weight_layer(head, h, spectral=spectral, train=train)[:, 0]
         return (logits, features) if return_features else logits
+
+
+class DCGANEncoder(nn.Module):
+    """An encoder from images to latents: the DCGAN discriminator's convolutional layers
+    and a linear head of ``latent_dim`` outputs (iGAN's initial guess of ``z``,
+    :func:`jaxgan.inversion.train_encoder`).
+
+    Input images ``(B, image_size, image_size, channels)``; output latents ``(B,
+    latent_dim)``. The default ``layer`` normalisation keeps the examples of a batch
+    independent (no statistics to carry), so an encoding does not depend on its batch.
+    """
+
+    image_size: int = 28
+    channels: int = 1
+    latent_dim: int = 100
+    ndf: int = 64
+    normalization: str = "layer"
+
+    @nn.compact
+    def __call__(self, x: jax.Array, *, train: bool = False) -> jax.Array:
+        _check_image_size(self.image_size)
+        check_normalization(self.normalization)
+        size = self.image_size
+        check_input_shape(type(self).__name__, x, (None, size, size, self.channels))
+        normalized = self.normalization in ACTIVATION_NORMALIZATIONS
+        for i in range(_num_stride2_layers(size)):
+            has_norm = normalized and i > 0
+            x = Conv(self.ndf * 2**i, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1)),
+                     use_bias=not has_norm, kernel_init=dcgan_kernel_init)(x)  # fmt: skip
+            if has_norm:
+                x = normalize(x, self.normalization, train=train)
+            x = nn.leaky_relu(x, 0.2)
+        return nn.Dense(self.latent_dim, kernel_init=dcgan_kernel_init)(x.reshape(x.shape[0], -1))
