@@ -10,6 +10,13 @@ I) exp(d(G(z)))`` -- ``d`` D's logit -- whose image under G is the distribution
 ``p_g(x) exp(d(x))``, which equals the data distribution when D is the optimal
 discriminator of the non-saturating game (:func:`latent_log_density`).
 
+Plug and Play Generative Networks (PPGN, Nguyen et al. 2017) sample a condition in the
+same latent space: :func:`ppgn_sample` moves ``z`` along a prior term (the Gaussian
+prior's score, :func:`gaussian_prior_score`, or a denoising autoencoder's,
+:func:`denoising_score`), a condition term ``grad_z log p(y | G(z))`` from a classifier
+(:func:`class_log_likelihood`) and noise, each with its own step (the paper's
+epsilon_1, epsilon_2, epsilon_3).
+
 Every function takes a *per-example* score ``f: (B, ...) -> (B,)`` and moves each
 example along the gradient of its own score (the gradient of ``sum(f(x))``), so ``f``
 must not couple the examples of a batch: use D in inference mode (BatchNorm's running
@@ -19,6 +26,10 @@ References:
   Che et al., Your GAN is Secretly an Energy-based Model and You Should Use
   Discriminator Driven Latent Sampling, 2020.
   Welling and Teh, Bayesian Learning via Stochastic Gradient Langevin Dynamics, 2011.
+  Nguyen, Clune, Bengio, Dosovitskiy and Yosinski, Plug & Play Generative Networks:
+  Conditional Iterative Generation of Images in Latent Space, 2017.
+  Alain and Bengio, What Regularized Auto-Encoders Learn from the Data-Generating
+  Distribution, 2014 (a denoising autoencoder's score).
 """
 
 from __future__ import annotations
@@ -28,7 +39,15 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-__all__ = ["gradient_ascent", "langevin", "latent_log_density"]
+__all__ = [
+    "class_log_likelihood",
+    "denoising_score",
+    "gaussian_prior_score",
+    "gradient_ascent",
+    "langevin",
+    "latent_log_density",
+    "ppgn_sample",
+]
 
 Score = Callable[[jax.Array], jax.Array]
 
@@ -101,3 +120,71 @@ def latent_log_density(generate: Callable[[jax.Array], jax.Array], logit: Score)
         return prior + logit(generate(z)).astype(jnp.float32).reshape(z.shape[0])
 
     return log_density
+
+
+def gaussian_prior_score(z: jax.Array) -> jax.Array:
+    """``grad_z log N(z; 0, I) = -z``: the prior term of a generator with Gaussian latents."""
+    return -z
+
+
+def denoising_score(reconstruct: Callable[[jax.Array], jax.Array], noise_std: float):
+    """The score a denoising autoencoder has learnt: ``(R(z) - z) / noise_std^2``.
+
+    ``reconstruct`` (``R``) was trained to undo Gaussian corruption of standard deviation
+    ``noise_std``; ``R(z) - z`` then approximates ``noise_std^2 grad log p(z)`` (Alain
+    and Bengio 2014), PPGN's prior term ``epsilon_1 (R(h) - h)`` up to the step.
+    """
+    if not noise_std > 0:
+        raise ValueError(f"noise_std={noise_std!r} must be > 0")
+    return lambda z: (reconstruct(z) - z) / noise_std**2
+
+
+def class_log_likelihood(
+    generate: Callable[[jax.Array], jax.Array],
+    logits: Callable[[jax.Array], jax.Array],
+    labels: jax.Array,
+) -> Score:
+    """PPGN's condition: ``log p(y | G(z)) = log_softmax(C(G(z)))[y]`` per example ``(B,)``.
+
+    ``logits`` maps images to a classifier's class logits ``(B, K)``; ``labels`` ``(B,)``
+    are the requested classes.
+    """
+    labels = jnp.asarray(labels)
+
+    def log_likelihood(z):
+        log_probabilities = jax.nn.log_softmax(logits(generate(z)).astype(jnp.float32), axis=-1)
+        if log_probabilities.shape[0] != labels.shape[0]:
+            raise ValueError(
+                f"{labels.shape[0]} labels for a batch of {log_probabilities.shape[0]} latents"
+            )
+        return jnp.take_along_axis(log_probabilities, labels[:, None], axis=1)[:, 0]
+
+    return log_likelihood
+
+
+def ppgn_sample(prior_score: Callable[[jax.Array], jax.Array], condition: Score,
+                z: jax.Array, key: jax.Array, *, steps: int, epsilon1: float,
+                epsilon2: float, epsilon3: float) -> jax.Array:  # fmt: skip
+    """PPGN's sampler (Nguyen et al. 2017, eq. 11) in the generator's latent space:
+
+    ``z <- z + epsilon1 * prior_score(z) + epsilon2 * grad_z condition(z)
+    + N(0, epsilon3^2 I)``, ``steps`` times, example by example.
+
+    ``prior_score``: :func:`gaussian_prior_score` or :func:`denoising_score`;
+    ``condition``: per-example ``log p(y | G(z))`` (:func:`class_log_likelihood`).
+    ``epsilon1 = epsilon3^2 / 2`` with ``epsilon2 = epsilon1`` is Langevin dynamics on
+    ``p(z) p(y | G(z))``; PPGN takes a larger condition step and smaller noise, trading
+    diversity for the condition.
+    """
+    _check(steps, 1.0)
+    for name, value in (("epsilon1", epsilon1), ("epsilon2", epsilon2), ("epsilon3", epsilon3)):
+        if not value >= 0:
+            raise ValueError(f"{name}={value!r} must be >= 0")
+    gradient = _per_example_gradient(condition)
+
+    def step(z, key):
+        noise = jax.random.normal(key, z.shape, z.dtype)
+        moved = z + epsilon1 * prior_score(z) + epsilon2 * gradient(z) + epsilon3 * noise
+        return moved.astype(z.dtype), None
+
+    return jax.lax.scan(step, z, jax.random.split(key, steps))[0]

@@ -69,3 +69,55 @@ def test_refinement_errors():
     with pytest.raises(ValueError, match="temperature=0.0 must be > 0"):
         refinement.langevin(f, MU, jax.random.key(0), steps=1, step_size=0.1,
                             temperature=0.0)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# PPGN (Nguyen et al. 2017): prior term, condition term, noise.
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("epsilon2", [0.0, 0.05])
+def test_ppgn_chain_reaches_its_closed_form_stationary_gaussian(epsilon2):
+    # Gaussian prior (score -z) and a Gaussian condition log p(y|z) = -|z - mu|^2 / 2:
+    # z' = (1 - e1 - e2) z + e2 mu + e3 xi, an AR(1) chain with stationary mean
+    # e2 mu / (e1 + e2) and variance e3^2 / (1 - (1 - e1 - e2)^2).
+    e1, e3, chains = 0.02, 0.1, 4000
+    condition = gaussian_log_density(1.0)
+    z = refinement.ppgn_sample(refinement.gaussian_prior_score, condition, jnp.zeros((chains, 2)),
+                               jax.random.key(3), steps=500, epsilon1=e1, epsilon2=epsilon2,
+                               epsilon3=e3)  # fmt: skip
+    mean = epsilon2 * MU[0] / (e1 + epsilon2)
+    variance = e3**2 / (1 - (1 - e1 - epsilon2) ** 2)
+    np.testing.assert_allclose(z.mean(axis=0), mean, atol=4 * np.sqrt(variance / chains))
+    np.testing.assert_allclose(z.var(axis=0), variance, rtol=0.09)
+
+
+def test_class_log_likelihood_is_the_log_softmax_of_the_requested_class():
+    # G doubles z; the classifier is linear: logits = G(z) @ W.
+    w = np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]], np.float32)
+    z = np.array([[0.3, -0.2], [1.0, 0.5]], np.float32)
+    labels = np.array([2, 1])
+    log_p = refinement.class_log_likelihood(lambda z: 2 * z, lambda x: x @ w, labels)
+    logits = 2 * z @ w
+    expected = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(log_p(z), expected[[0, 1], labels], rtol=1e-6)
+    # Its gradient moves z towards the class: one ascent step raises log p(y | G(z)).
+    moved = refinement.gradient_ascent(log_p, jnp.asarray(z), steps=1, step_size=0.1)
+    assert np.all(np.asarray(log_p(moved)) > np.asarray(log_p(z)))
+    with pytest.raises(ValueError, match="3 labels for a batch of 2 latents"):
+        refinement.class_log_likelihood(lambda z: z, lambda x: x @ w, np.arange(3))(z)
+
+
+def test_denoising_score_of_the_optimal_gaussian_denoiser():
+    # For z ~ N(0, I) corrupted by N(0, s^2 I), the optimal denoiser is
+    # E[z | z~] = z~ / (1 + s^2), so the score is -z / (1 + s^2): the score of the
+    # smoothed prior N(0, (1 + s^2) I).
+    s = 0.5
+    score = refinement.denoising_score(lambda z: z / (1 + s**2), s)
+    z = jnp.array([[1.0, -2.0, 0.5]])
+    np.testing.assert_allclose(score(z), -z / (1 + s**2), rtol=1e-6)
+    with pytest.raises(ValueError, match="noise_std=0.0 must be > 0"):
+        refinement.denoising_score(lambda z: z, 0.0)
+    with pytest.raises(ValueError, match="epsilon3=-1.0 must be >= 0"):
+        refinement.ppgn_sample(score, lambda z: z[:, 0], z, jax.random.key(0), steps=1,
+                               epsilon1=0.1, epsilon2=0.1, epsilon3=-1.0)  # fmt: skip

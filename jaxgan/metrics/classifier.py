@@ -96,6 +96,15 @@ class DigitClassifier:
              for i in range(0, len(images), batch_size)]
         )  # fmt: skip
 
+    def apply(self, images: jax.Array, *, features: bool = False, params=None) -> jax.Array:
+        """Class logits ``(B, 10)`` (or penultimate features ``(B, 128)``) of images in
+        [-1, 1] as a pure JAX function: differentiable and traceable under ``jit``, with
+        no checks (guided sampling takes ``grad log p(y | x)`` through it). ``params``
+        (default: the classifier's own) lets a jitted caller pass the weights as an
+        argument rather than bake them into the program as constants."""
+        return self._module.apply(self.params if params is None else params, images,
+                                  features=features)  # fmt: skip
+
     def logits(self, images, batch_size: int = 1000) -> np.ndarray:
         """Class logits ``(N, 10)`` of images ``(N, H, W, 1)`` in [-1, 1]."""
         return self._batched(images, batch_size, features=False)
@@ -125,14 +134,18 @@ class DigitClassifier:
         cls, dataset: str = "mnist_5k", *, directory: str | pathlib.Path | None = None,
         epochs: int = 12, seed: int = 0, report=None,
     ) -> DigitClassifier:  # fmt: skip
-        """The cached classifier for ``dataset``, training and caching it first if needed.
+        """The cached classifier for ``dataset`` and ``seed`` (its initialisation and
+        data order), training and caching it first if needed.
 
         ``report``, if given, is called with a line of text before training and after
         each epoch (training takes a few minutes on 2 CPU cores, once per cache).
         """
         sample = dataset_images(dataset, "test")[0][:1]
         directory = pathlib.Path(directory) if directory else cache_dir()
-        path = directory / f"classifier-{dataset}-v{_VERSION}.msgpack"
+        # Seed 0 is the evaluation classifier; other seeds give independent ones (to
+        # score samples that a seed-0 classifier guided), cached beside it.
+        name = f"classifier-{dataset}-v{_VERSION}" + (f"-seed{seed}" if seed else "")
+        path = directory / f"{name}.msgpack"
         module = _CNN(pool=dataset == "mnist_5k")
         like = module.init(jax.random.key(seed), sample)
         if path.exists():
@@ -153,8 +166,9 @@ class DigitClassifier:
             )
         )
         temporary.replace(path)
-        (directory / f"classifier-{dataset}-v{_VERSION}.json").write_text(
-            json.dumps({"dataset": dataset, "held_out_accuracy": classifier.accuracy}) + "\n"
+        (directory / f"{name}.json").write_text(
+            json.dumps({"dataset": dataset, "seed": seed, "held_out_accuracy": classifier.accuracy})
+            + "\n"
         )
         return classifier
 

@@ -31,6 +31,24 @@ def test_digits_8x8_classifier(cache):
     assert classifier.accuracy >= 0.95
 
 
+def test_another_seed_trains_and_caches_another_classifier(cache, tmp_path):
+    # Seed 0 is the shared evaluation classifier; seed 1 is cached beside it under its
+    # own name, with other weights (so it can judge samples that seed 0 guided).
+    first = DigitClassifier.load_or_train("digits_8x8", directory=tmp_path, epochs=1)
+    second = DigitClassifier.load_or_train("digits_8x8", directory=tmp_path, epochs=1, seed=1)
+    assert sorted(p.name for p in tmp_path.glob("*.msgpack")) == [
+        "classifier-digits_8x8-v1-seed1.msgpack",
+        "classifier-digits_8x8-v1.msgpack",
+    ]
+    assert json.loads((tmp_path / "classifier-digits_8x8-v1-seed1.json").read_text())["seed"] == 1
+    images = offline.digits_8x8("test")["image"][:20].astype(np.float32) / 8 - 1
+    assert not np.allclose(first.logits(images), second.logits(images))
+    # apply() is the same function as logits(), differentiable under jit.
+    np.testing.assert_allclose(second.apply(images), second.logits(images), rtol=1e-5, atol=1e-5)
+    reloaded = DigitClassifier.load_or_train("digits_8x8", directory=tmp_path, seed=1)
+    np.testing.assert_array_equal(reloaded.logits(images), second.logits(images))
+
+
 def test_classifier_distance_and_score_separate_real_from_noise(mnist_classifier):
     train_images = offline.mnist_5k("train")["image"].astype(np.float32) / 127.5 - 1
     test_images = offline.mnist_5k("test")["image"].astype(np.float32) / 127.5 - 1
