@@ -140,6 +140,67 @@ def existing_run(workdir: str | None) -> str:
     return workdir
 
 
+def trained_config(workdir: str | None, *, datasets: tuple[str, ...], purpose: str) -> dict:
+    """The config (a dict) of the trained run in ``workdir``, read from its newest
+    complete checkpoint, checking that it trained on one of ``datasets``.
+
+    Raises:
+      UsageError: as :func:`existing_run`, or for another dataset (naming ``purpose``).
+      FileNotFoundError: when no checkpoint is complete.
+    """
+    import pathlib
+
+    from jaxgan.checkpoint import Checkpointer
+
+    workdir = existing_run(workdir)
+    checkpointer = Checkpointer(pathlib.Path(workdir) / "checkpoints", save_every=1)
+    try:
+        found = checkpointer.restore_config()
+    finally:
+        checkpointer.close()
+    if found is None:
+        raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
+    config = found[1]
+    if config["dataset"] not in datasets:
+        raise UsageError(
+            f"{workdir} trained on {config['dataset']!r}; {purpose} takes {', '.join(datasets)}"
+        )
+    return config
+
+
+def run_tool(doc: str, define: Callable[[], flags.FlagValues], argv: list[str] | None,
+             prepare: Callable, finish: Callable) -> int:  # fmt: skip
+    """The skeleton of a tool that reads a trained run (``discriminator_sampling``,
+    ``inversion``, ``guided_sampling``): ``--help`` prints ``doc`` and the flags; then
+    ``prepare(values, say)`` checks the flags and does the work, where a
+    :class:`UsageError`, a missing checkpoint or a ``ValueError`` becomes one ``error:``
+    line and exit status 2; then ``finish(values, prepared, say)`` writes the results
+    and returns the exit status."""
+    argv = list(sys.argv if argv is None else argv)
+    if wants_help(argv):
+        return print_help(doc, define())
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    try:
+        values = parse(define, argv)
+        prepared = prepare(values, say)
+    except (UsageError, FileNotFoundError, ValueError) as error:
+        return fail(str(error))
+    return finish(values, prepared, say)
+
+
+def write_results(workdir, stem: str, payload: dict, rows: dict[str, dict]) -> None:
+    """Writes ``WORKDIR/STEM.json`` and prints one line per row of metrics."""
+    import json
+    import pathlib
+
+    (pathlib.Path(workdir) / f"{stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    for name, row in rows.items():
+        shown = "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                          for k, v in row.items())  # fmt: skip
+        print(f"{name:24s} {shown}")
+    print(f"wrote {workdir}/{stem}.json and {stem}.png")
+
+
 # ----------------------------------------------------------------------------
 # The argparse entry points that train several runs (lapgan, stackgan, reproduce).
 # ----------------------------------------------------------------------------

@@ -181,50 +181,33 @@ def figure(dataset: str, samples: dict, results: dict, path) -> None:
     plt.close(fig)
 
 
-def main(argv=None) -> int:
-    import json
+def _prepare(values, say):
+    dataset = cli.trained_config(
+        values.workdir, datasets=TOY + DIGITS, purpose="discriminator sampling"
+    )["dataset"]
+    count = values.num_samples or (2500 if dataset in TOY else 10_000)
+    if count < 2:
+        raise cli.UsageError(f"--num_samples={count} must be >= 2")
+    if values.steps < 0:
+        raise cli.UsageError(f"--steps={values.steps} must be >= 0")
+    step_size = values.step_size or (0.01 if dataset in TOY else 0.05)
+    for name, size in (("step_size", step_size), ("latent_step_size", values.latent_step_size)):
+        if not size > 0:
+            raise cli.UsageError(f"--{name}={size} must be > 0")
+    classifier = None
+    if dataset in DIGITS:
+        from jaxgan.metrics.classifier import DigitClassifier
 
-    argv = list(sys.argv if argv is None else argv)
-    if cli.wants_help(argv):
-        return cli.print_help(__doc__, define_flags())
-    try:
-        values = cli.parse(define_flags, argv)
-        workdir = pathlib.Path(cli.existing_run(values.workdir))
-        from jaxgan.checkpoint import Checkpointer
+        classifier = DigitClassifier.load_or_train(dataset, report=say)
+    config, samples = draw(
+        pathlib.Path(values.workdir), num_samples=count, seed=values.seed, steps=values.steps,
+        step_size=step_size, latent_step_size=values.latent_step_size, report=say,
+    )  # fmt: skip
+    return dataset, count, step_size, classifier, config, samples
 
-        checkpointer = Checkpointer(workdir / "checkpoints", save_every=1)
-        found = checkpointer.restore_config()
-        checkpointer.close()
-        if found is None:
-            raise FileNotFoundError(f"no complete checkpoint in {workdir}/checkpoints")
-        dataset = found[1]["dataset"]
-        if dataset not in TOY + DIGITS:
-            raise cli.UsageError(
-                f"{workdir} trained on {dataset!r}; discriminator sampling scores "
-                f"{', '.join(TOY + DIGITS)}"
-            )
-        count = values.num_samples or (2500 if dataset in TOY else 10_000)
-        if count < 2:
-            raise cli.UsageError(f"--num_samples={count} must be >= 2")
-        if values.steps < 0:
-            raise cli.UsageError(f"--steps={values.steps} must be >= 0")
-        step_size = values.step_size or (0.01 if dataset in TOY else 0.05)
-        for name, size in (("step_size", step_size), ("latent_step_size",
-                                                      values.latent_step_size)):  # fmt: skip
-            if not size > 0:
-                raise cli.UsageError(f"--{name}={size} must be > 0")
-        say = lambda line: print(line, flush=True)  # noqa: E731
-        classifier = None
-        if dataset in DIGITS:
-            from jaxgan.metrics.classifier import DigitClassifier
 
-            classifier = DigitClassifier.load_or_train(dataset, report=say)
-        config, samples = draw(
-            workdir, num_samples=count, seed=values.seed, steps=values.steps,
-            step_size=step_size, latent_step_size=values.latent_step_size, report=say,
-        )  # fmt: skip
-    except (cli.UsageError, FileNotFoundError, ValueError) as error:
-        return cli.fail(str(error))
+def _finish(values, prepared, say) -> int:
+    dataset, count, step_size, classifier, config, samples = prepared
     say("scoring each set")
     results = {name: score(dataset, values_, classifier) for name, values_ in samples.items()}
     payload = {
@@ -232,14 +215,14 @@ def main(argv=None) -> int:
         "step_size": step_size, "latent_step_size": values.latent_step_size,
         "loss": config.loss, "results": results,
     }  # fmt: skip
-    (workdir / "discriminator_sampling.json").write_text(json.dumps(payload, indent=2) + "\n")
+    workdir = pathlib.Path(values.workdir)
     figure(dataset, samples, results, workdir / "discriminator_sampling.png")
-    for name, metrics in results.items():
-        shown = "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                          for k, v in metrics.items())  # fmt: skip
-        print(f"{name:24s} {shown}")
-    print(f"wrote {workdir}/discriminator_sampling.json and discriminator_sampling.png")
+    cli.write_results(workdir, "discriminator_sampling", payload, results)
     return 0
+
+
+def main(argv=None) -> int:
+    return cli.run_tool(__doc__, define_flags, argv, _prepare, _finish)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,8 @@ def log_rows(path):
         ("experiments.translation_figure", "--num_examples"),
         ("experiments.stackgan", "--steps_per_stage"),
         ("experiments.discriminator_sampling", "--latent_step_size"),
+        ("experiments.inversion", "--feature_weight"),
+        ("experiments.guided_sampling", "--epsilon2"),
         ("jaxgan.fid", "--save-stats"),
     ],
 )
