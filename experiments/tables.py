@@ -330,7 +330,11 @@ et al. 2018); Wasserstein with weight clipping 0.01, RMSProp(5e-5), 5 critic ste
 the Wasserstein rows take 5 D steps per G step. Scored by jaxgan's digit classifier on
 10,000 samples: Fréchet distance of its features to the 4,500 training digits and its
 score (the Inception-score formula); the floor rows are the 500 held-out digits against
-the training digits.""",
+the training digits.
+
+**Wall times.** Seed 0 ran while other jobs shared the 2-core machine, so its times
+overstate a quiet core's (the WGAN-GP and relativistic runs most: 33 and 16 minutes,
+against about 22 and 7 expected from their step counts).""",
     figure="samples.png",
 )
 

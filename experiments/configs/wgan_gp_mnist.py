@@ -2,7 +2,11 @@
 
   python -m experiments.train --config experiments/configs/wgan_gp_mnist.py --workdir workdirs/wgan_gp
 
-The critic has no BatchNorm (the penalty is per example).
+The critic has no BatchNorm (the penalty is per example). Expect at 1,500 generator
+steps (``--config.num_steps=1500``; ``python -m experiments.reproduce loss_families``,
+seed 0, docs/results/loss_families.md): classifier FD 160.5, score 6.08 (real digits
+8.2 and 9.0), the best of the eight loss families at that budget, in about 20-30
+minutes on one CPU core (5 critic steps per G step).
 """
 
 from experiments.configs import base
