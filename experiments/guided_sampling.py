@@ -161,7 +161,7 @@ def score(samples, judge, guide) -> dict:
 
 
 def figure(samples: dict, results: dict, path, per_digit: int = 6) -> None:
-    """Each set as a grid: one column per requested digit, ``per_digit`` rows."""
+    """Each set as a grid: one row per requested digit, ``per_digit`` samples in each."""
     import numpy as np
 
     from jaxgan import summaries
