@@ -198,10 +198,29 @@ class Mnist5kCaptions(_OfflineBuilder):
         return offline.mnist_5k_captions(split)
 
 
+class BlendDigits(_OfflineBuilder):
+    """GP-GAN's blending pairs: ``condition`` a 32x32 copy-paste composite (one digit's
+    square pasted from the scene under other lighting) -> ``image`` the untouched scene;
+    4,500 train, 500 test. The 64x64 originals: ``offline.blend_composites``."""
+
+    name = "blend_digits"
+    DESCRIPTION = __doc__
+
+    def features(self):
+        return {
+            "image": _image((32, 32, 1)),
+            "condition": _image((32, 32, 1)),
+            "label": tfds.features.ClassLabel(num_classes=10),
+        }
+
+    def arrays(self, split):
+        return offline.blend_digits(split)
+
+
 BUILDERS: dict[str, type[_OfflineBuilder]] = {
     cls.name: cls
     for cls in (
         Mnist5k, Digits8x8, Ring8, Grid25, GaussianMixture1d, StackedMnist, Edges2Digits,
-        Edges2DigitsUnpaired, Mnist5kCaptions,
+        Edges2DigitsUnpaired, Mnist5kCaptions, BlendDigits,
     )
 }  # fmt: skip

@@ -13,6 +13,9 @@
 - ``edges2digits_unpaired``: its two domains with no pairs in training, for CycleGAN.
 - ``mnist_5k_captions``: ``mnist_5k`` with captions made from each digit's label and
   measured attributes (:mod:`jaxgan.data.captions`), for StackGAN.
+- ``blend_composites``: 64x64 scenes of two ``mnist_5k`` digits on a smooth
+  background, with one digit's region pasted from a differently lit copy; and
+  ``blend_digits``, their 32x32 (composite, scene) pairs, for GP-GAN.
 
 Each function returns a dict of arrays with a leading example axis, deterministic
 in its arguments.
@@ -30,8 +33,11 @@ from jaxgan.data import captions
 __all__ = [
     "DIGITS_TEST_SIZE",
     "MNIST_TEST_SIZE",
+    "BLEND_SIZE",
     "RING8_SIGMA",
     "GRID25_SIGMA",
+    "blend_composites",
+    "blend_digits",
     "digits_8x8",
     "edges2digits",
     "edges2digits_unpaired",
@@ -243,4 +249,99 @@ def mnist_5k_captions(split: str = "train") -> dict[str, np.ndarray]:
         "attribute_bins": np.stack(
             [captions.bin_index(measured[name], bins[name]) for name in captions.ATTRIBUTES], -1
         ).astype(np.int64),
+    }
+
+
+BLEND_SIZE = 64  # the composites' full resolution; the blending GAN sees them at half
+_BLEND_SEEDS = {"train": 2017, "test": 2018}
+
+
+def _bilinear_matrix(coarse: int, fine: int) -> np.ndarray:
+    """``(fine, coarse)`` weights of linear interpolation through ``coarse`` knots
+    spread evenly from the first to the last fine pixel."""
+    position = np.linspace(0, coarse - 1, fine)
+    lower = np.minimum(np.floor(position).astype(int), coarse - 2)
+    frac = position - lower
+    weights = np.zeros((fine, coarse))
+    weights[np.arange(fine), lower] = 1 - frac
+    weights[np.arange(fine), lower + 1] = frac
+    return weights
+
+
+def blend_composites(split: str = "train") -> dict[str, np.ndarray]:
+    """Copy-paste composites with a known answer, for GP-GAN (Wu et al. 2017).
+
+    Each example is a ``BLEND_SIZE`` square scene: a smooth background (bilinear
+    through a random 4x4 grid of grey levels in [0.05, 0.45]) with two ``mnist_5k``
+    digits of the split alpha-blended onto it (ink grey level in [0.75, 1]): a
+    distractor anywhere, then the split's ``i``-th digit, the object, at an even offset.
+    The ``mask`` is the 32x32 square around the object (its 28x28 box and 2 pixels),
+    aligned to even pixels so that it halves exactly. The ``source`` is the same scene
+    under other lighting, ``clip(contrast * scene + brightness, 0, 1)`` with contrast
+    in [0.6, 1.4] and brightness +-[0.1, 0.3]; the ``composite`` pastes the source's
+    masked square onto the scene, and the untouched scene (the ``image``) is the
+    ground truth, as the paper's transient-attributes composites (two photographs of
+    one scene in different weather). The destination is the ground truth itself.
+
+    Returns:
+      ``image``, ``composite``, ``source`` uint8 ``(N, 64, 64, 1)`` in 0..255, ``mask``
+      uint8 ``(N, 64, 64, 1)`` of 0 and 1, ``label`` the object's digit, ``contrast``
+      and ``brightness`` float32 ``(N,)``; N = 4,500 (train) or 500 (test).
+    """
+    digits = mnist_5k(split)
+    ink_masks = digits["image"][..., 0].astype(np.float64) / 255.0
+    num = len(ink_masks)
+    rng = np.random.default_rng(_BLEND_SEEDS[split])
+    size, box = BLEND_SIZE, 32
+    up = _bilinear_matrix(4, size)
+    scene = up @ rng.uniform(0.05, 0.45, (num, 4, 4)) @ up.T
+    distractor = rng.permutation(num)
+    object_at = 2 * rng.integers(0, (size - box) // 2 + 1, (num, 2))
+    distractor_at = rng.integers(0, size - 28 + 1, (num, 2))
+    inks = rng.uniform(0.75, 1.0, (num, 2))
+    mask = np.zeros((num, size, size))
+    for i in range(num):
+        for which, (top, left), ink in (
+            (distractor[i], distractor_at[i], inks[i, 0]),
+            (i, object_at[i] + 2, inks[i, 1]),
+        ):
+            alpha = ink_masks[which]
+            patch = scene[i, top : top + 28, left : left + 28]
+            scene[i, top : top + 28, left : left + 28] = patch * (1 - alpha) + ink * alpha
+        top, left = object_at[i]
+        mask[i, top : top + box, left : left + box] = 1
+    contrast = rng.uniform(0.6, 1.4, num)
+    brightness = rng.choice([-1.0, 1.0], num) * rng.uniform(0.1, 0.3, num)
+    source = np.clip(contrast[:, None, None] * scene + brightness[:, None, None], 0, 1)
+    composite = mask * source + (1 - mask) * scene
+
+    def to_uint8(x):
+        return np.round(255 * x).astype(np.uint8)[..., None]
+
+    return {
+        "image": to_uint8(scene),
+        "composite": to_uint8(composite),
+        "source": to_uint8(source),
+        "mask": mask.astype(np.uint8)[..., None],
+        "label": digits["label"],
+        "contrast": contrast.astype(np.float32),
+        "brightness": brightness.astype(np.float32),
+    }
+
+
+def blend_digits(split: str = "train") -> dict[str, np.ndarray]:
+    """The blending GAN's pairs: ``condition`` the 32x32 copy-paste composite and
+    ``image`` the 32x32 ground truth, each the 2x2 mean of :func:`blend_composites`'s
+    uint8 64x64 image, rounded; uint8 ``(N, 32, 32, 1)``, with ``label``."""
+    full = blend_composites(split)
+
+    def halve(x):
+        n, h, w, c = x.shape
+        blocks = x.astype(np.float64).reshape(n, h // 2, 2, w // 2, 2, c)
+        return np.round(blocks.mean(axis=(2, 4))).astype(np.uint8)
+
+    return {
+        "image": halve(full["image"]),
+        "condition": halve(full["composite"]),
+        "label": full["label"],
     }

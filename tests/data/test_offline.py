@@ -105,6 +105,44 @@ def test_edges2digits_pairs():
     assert np.all(edges.sum(axis=(1, 2)) > 10)
 
 
+def test_blend_composites_paste_a_relit_square_onto_the_untouched_scene():
+    data = offline.blend_composites("test")
+    again = offline.blend_composites("test")
+    for name in data:
+        np.testing.assert_array_equal(data[name], again[name])  # deterministic
+    scene = data["image"][..., 0].astype(np.float64) / 255
+    composite = data["composite"][..., 0].astype(np.float64) / 255
+    mask = data["mask"][..., 0].astype(bool)
+    assert data["image"].shape == (500, offline.BLEND_SIZE, offline.BLEND_SIZE, 1)
+    np.testing.assert_array_equal(data["label"], offline.mnist_5k("test")["label"])
+    for i in range(0, 500, 37):
+        rows, cols = np.flatnonzero(mask[i].any(axis=1)), np.flatnonzero(mask[i].any(axis=0))
+        # One 32x32 square on even pixels, holding the object's whole 28x28 box.
+        assert mask[i].sum() == 32 * 32 and len(rows) == len(cols) == 32
+        assert rows[0] % 2 == 0 and cols[0] % 2 == 0
+        # The object digit is in the square's middle: its ink shows there at full size.
+        ink = offline.mnist_5k("test")["image"][i, ..., 0] > 128
+        window = scene[i, rows[0] + 2 : rows[0] + 30, cols[0] + 2 : cols[0] + 30]
+        assert np.mean(window[ink]) > np.mean(window[~ink]) + 0.2
+    # Outside the square the composite is the scene; inside, the scene relit and clipped.
+    np.testing.assert_array_equal(composite[~mask], scene[~mask])
+    contrast, brightness = data["contrast"], data["brightness"]
+    relit = np.clip(contrast[:, None, None] * scene + brightness[:, None, None], 0, 1)
+    # Both were rounded to 1/255 before: the contrast scales the scene's rounding.
+    tolerance = (0.5 + 0.5 * contrast.max()) / 255 + 1e-9
+    assert np.max(np.abs(composite - relit)[mask]) <= tolerance
+    assert np.all((contrast >= 0.6) & (contrast <= 1.4))
+    assert np.all((np.abs(brightness) >= 0.1) & (np.abs(brightness) <= 0.3))
+    np.testing.assert_array_equal(data["source"][..., 0][mask], data["composite"][..., 0][mask])
+    # The blending GAN's pairs are the 2x2 means, rounded.
+    pairs = offline.blend_digits("test")
+    blocks = data["composite"][:3, ..., 0].astype(np.float64).reshape(3, 32, 2, 32, 2)
+    np.testing.assert_array_equal(
+        pairs["condition"][:3, ..., 0], np.round(blocks.mean(axis=(2, 4))).astype(np.uint8)
+    )
+    assert pairs["image"][7, 5, 9, 0] == round(data["image"][7, 10:12, 18:20, 0].mean())
+
+
 def test_edges2digits_unpaired_holds_no_pair_in_training_and_true_pairs_in_test():
     pairs = offline.edges2digits("train")
     data = offline.edges2digits_unpaired("train")
