@@ -20,6 +20,7 @@ historical_averaging     D or G  Salimans et al. 2016, running-mean state
 top_k                    G       top-k generator updates (Sinha et al. 2020)
 cycle_consistency        G       CycleGAN's cycle loss (Zhu et al. 2017)
 identity                 G       CycleGAN's identity loss
+reconstruction           G       paired translation's L1 or L2 to the target (GP-GAN)
 matching_aware           D       mismatched conditions as fakes (GAN-CLS, StackGAN)
 pulling_away             G       EBGAN's pulling-away term on D's codes (Zhao et al. 2017)
 began_equilibrium        D       BEGAN's ``- k_t L(G(z))`` with ``k_t`` as state
@@ -52,6 +53,7 @@ __all__ = [
     "MatchingAware",
     "PullingAway",
     "R1",
+    "Reconstruction",
     "R2",
     "TopK",
     "get",
@@ -448,6 +450,39 @@ class Identity(Regularizer):
         return _mean_absolute_error(context.generator(swapped), x), state, {}
 
 
+@dataclasses.dataclass(frozen=True)
+class Reconstruction(Regularizer):
+    """Paired translation's reconstruction loss on G: ``mean |G(c) - x|`` (``norm=1``,
+    pix2pix's L1) or ``mean (G(c) - x)^2`` (``norm=2``, GP-GAN's blending GAN, and
+    Context Encoders) over every pixel, ``x`` the real image paired with the condition
+    ``c``. GP-GAN weighs L2 0.999 and the adversarial loss 0.001: this term with
+    weight 999 beside the adversarial loss.
+
+    References:
+      Wu et al., GP-GAN: Towards Realistic High-Resolution Image Blending, 2017 (eq. 2);
+      Pathak et al., Context Encoders, 2016.
+    """
+
+    name: str = "reconstruction"
+    norm: int = 2
+    players = GENERATOR
+
+    def __post_init__(self):
+        if self.norm not in (1, 2):
+            raise ValueError(f"reconstruction: norm={self.norm!r}; valid: 1 (L1), 2 (L2)")
+
+    def apply(self, context, state):
+        if context.fake.shape != context.real.shape:
+            raise ValueError(
+                f"reconstruction compares G's output {context.fake.shape} with the real "
+                f"image {context.real.shape}; they need the same shape (paired translation, "
+                "conditioning='image')"
+            )
+        difference = context.fake.astype(jnp.float32) - context.real.astype(jnp.float32)
+        value = jnp.mean(jnp.abs(difference) if self.norm == 1 else jnp.square(difference))
+        return value, state, {}
+
+
 # ----------------------------------------------------------------------------
 # Matching-aware discrimination (Reed et al. 2016; StackGAN), on conditional GANs.
 # ----------------------------------------------------------------------------
@@ -597,6 +632,7 @@ _REGULARIZERS: dict[str, Callable[..., Regularizer]] = {
     "top_k": TopK,
     "cycle_consistency": CycleConsistency,
     "identity": Identity,
+    "reconstruction": Reconstruction,
     "matching_aware": MatchingAware,
     "pulling_away": PullingAway,
     "began_equilibrium": BeganEquilibrium,

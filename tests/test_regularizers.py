@@ -160,3 +160,18 @@ def test_unknown_names_and_bad_options():
         regularizers.LeCam(decay=1.0)
     with pytest.raises(ValueError, match="goes on the generator; got player='discriminator'"):
         Term("top_k", 1.0)
+
+
+def test_reconstruction_is_the_mean_l1_or_l2_to_the_paired_image():
+    rng = np.random.default_rng(3)
+    real, fake = rng.uniform(-1, 1, (2, 3, 4, 4, 1)).astype(np.float32)
+    ctx = context(player="generator", real=jnp.asarray(real), fake=jnp.asarray(fake))
+    l1, _, _ = apply(regularizers.get("reconstruction", norm=1), ctx)
+    l2, _, _ = apply(regularizers.get("reconstruction"), ctx)
+    np.testing.assert_allclose(l1, np.mean(np.abs(fake - real)), rtol=1e-6)
+    np.testing.assert_allclose(l2, np.mean((fake - real) ** 2), rtol=1e-6)
+    with pytest.raises(ValueError, match="norm=3"):
+        regularizers.get("reconstruction", norm=3)
+    with pytest.raises(ValueError, match=r"G's output \(3, 4, 4, 1\) with the real image"):
+        regularizers.Reconstruction().apply(context(fake=jnp.asarray(fake), real=jnp.zeros((3, 2))),
+                                            None)  # fmt: skip

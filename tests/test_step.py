@@ -6,6 +6,7 @@ import numpy as np
 import optax
 import pytest
 
+from jaxgan import regularizers
 from jaxgan.models import (
     ACGANDiscriminator,
     ConditionalDiscriminator,
@@ -15,6 +16,7 @@ from jaxgan.models import (
     PatchGANDiscriminator,
     UNetGenerator,
 )
+from jaxgan.objectives import Term
 from jaxgan.parallel import Parallel
 from jaxgan.training import NonFiniteError, train
 from tests.toy_gans import DATA_MEAN, DATA_STD, flat_params, gaussian_batches, toy_gan
@@ -360,6 +362,45 @@ def test_pix2pix_step():
     assert 0.0 < float(metrics["l1"]) < 2.0
     assert float(metrics["skipped"]) == 0.0 and np.isfinite(float(metrics["generator_total_loss"]))
     assert fake.shape == (2, 8, 8, 1)
+
+
+def test_reconstruction_term_is_pix2pix_l1_and_the_blending_gans_l2():
+    # The same L1 twice: through the step's l1_weight and as a generator term; then the
+    # L2 term's value against NumPy on the generator's training-mode output.
+    rng = np.random.default_rng(1)
+    batch = {
+        "image": rng.uniform(-1, 1, size=(2, 8, 8, 1)).astype(np.float32),
+        "condition": rng.uniform(-1, 1, size=(2, 8, 8, 1)).astype(np.float32),
+    }
+    generator = UNetGenerator(input_channels=1, output_channels=1, ngf=4, num_downs=3,
+                              skip_connections=False, use_dropout=False)  # fmt: skip
+    shared = dict(generator=generator, discriminator=PatchGANDiscriminator(ndf=4, num_layers=1),
+                  conditioning="image", latent_dim=None)  # fmt: skip
+    by_field = toy_gan(**shared, l1_weight=100.0)
+    l1_term = Term(regularizers.get("reconstruction", norm=1), weight=100.0, player="generator")
+    by_term = toy_gan(**shared, regularizers=(l1_term,))
+    state = by_field.init(KEY, batch)
+    new_field, metrics_field = jax.jit(by_field.train_step)(state, batch, KEY)
+    term_state = by_term.init(KEY, batch)
+    new_term, _ = jax.jit(by_term.train_step)(term_state, batch, KEY)
+    for a, b in zip(jax.tree.leaves(new_field.generator_params),
+                    jax.tree.leaves(new_term.generator_params), strict=True):  # fmt: skip
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    l2_term = Term(regularizers.Reconstruction(norm=2), weight=999.0, player="generator")
+    l2 = toy_gan(**shared, regularizers=(l2_term,))
+    l2_state = l2.init(KEY, batch)
+    _, metrics = jax.jit(l2.train_step)(l2_state, batch, KEY)
+    fake, _ = generator.apply(
+        {"params": l2_state.generator_params, **l2_state.generator_collections},
+        batch["condition"], train=True,
+        mutable=["batch_stats"],
+    )  # fmt: skip
+    expected = np.mean((np.asarray(fake) - batch["image"]) ** 2)
+    np.testing.assert_allclose(metrics["reconstruction"], expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        metrics["generator_total_loss"], metrics["generator_loss"] + 999.0 * expected, rtol=1e-5
+    )
+    assert float(metrics_field["l1"]) > 0
 
 
 # ----------------------------------------------------------------------------

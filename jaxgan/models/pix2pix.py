@@ -44,6 +44,10 @@ class UNetGenerator(nn.Module):
     ``2**num_downs``; output ``(B, H, W, output_channels)`` in ``[-1, 1]``.
     ``conv_implementation`` (``auto``, ``xla``, ``reformulated``) picks the convolution
     algorithm (:mod:`jaxgan.models.convolution`); parameters and results are the same.
+
+    ``skip_connections=False`` drops the skips: an encoder-decoder whose only path is
+    the innermost ``1 x 1`` code when ``H = 2**num_downs`` (GP-GAN's blending GAN and
+    Context Encoders, whose bottleneck is a fully connected layer).
     """
 
     input_channels: int = 3
@@ -51,6 +55,7 @@ class UNetGenerator(nn.Module):
     ngf: int = 64
     num_downs: int = 8
     use_dropout: bool = True
+    skip_connections: bool = True
     axis_name: str | None = None
     conv_implementation: str = "auto"
 
@@ -103,7 +108,7 @@ class UNetGenerator(nn.Module):
         h = normalize(h, "batch", train=train, axis_name=self.axis_name)
         if self.use_dropout and 4 <= level <= self.num_downs - 2:
             h = nn.Dropout(0.5, deterministic=not train)(h)
-        return jnp.concatenate([x, h], axis=-1)
+        return jnp.concatenate([x, h], axis=-1) if self.skip_connections else h
 
 
 class PatchGANDiscriminator(nn.Module):

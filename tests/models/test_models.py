@@ -198,6 +198,34 @@ def test_pix2pix_shapes():
     assert logits.shape == (2, 2, 2, 1)
 
 
+def test_unet_without_skips_is_an_encoder_decoder_through_its_code():
+    # GP-GAN's blending GAN: 8x8 -> 4 -> 2 -> 1x1 code -> back up, no skip connections.
+    kwargs = dict(input_channels=1, output_channels=1, ngf=4, num_downs=3, use_dropout=False)
+    plain = UNetGenerator(**kwargs, skip_connections=False)
+    x = images(2, 8, 1)
+    variables, out = init_apply(plain, x, train=False)
+    assert out.shape == (2, 8, 8, 1)
+    skipping = UNetGenerator(**kwargs)
+    with_skips, _ = init_apply(skipping, x, train=False)
+
+    def decoder_inputs(v):  # ConvTranspose_0 is the innermost level's decoder
+        return [v["params"][f"ConvTranspose_{i}"]["kernel"].shape[2] for i in range(3)]
+
+    # Worked out by hand: encoder widths 4, 8, 16 (code 1x1x16); each decoder reads the
+    # level below (16, 8, 4), with skips [skip | below] (16, 8 + 8, 4 + 4).
+    assert decoder_inputs(variables) == [16, 8, 4]
+    assert decoder_inputs(with_skips) == [16, 16, 8]
+
+    # Everything passes through the 16-channel code: the 64x64 Jacobian of one image's
+    # output has rank <= 16 (with the skips it is far above).
+    def jacobian_rank(module, v):
+        f = lambda y: module.apply(v, y.reshape(1, 8, 8, 1), train=False).reshape(-1)  # noqa: E731
+        jac = np.asarray(jax.jacfwd(f)(jnp.asarray(x[:1]).reshape(-1)))
+        return np.linalg.matrix_rank(jac, tol=1e-6 * np.abs(jac).max())
+
+    assert jacobian_rank(plain, variables) <= 16 < jacobian_rank(skipping, with_skips)
+
+
 def test_patchgan_256_output_and_receptive_field():
     # The 70x70 PatchGAN maps 256x256 pairs to 30x30 logits; each logit depends on a
     # 70x70 input window (checked with the gradient of one output).
