@@ -3,7 +3,8 @@ its latents under a classifier (Nguyen et al. 2017; :func:`jaxgan.refinement.ppg
 
   python -m experiments.guided_sampling --workdir DIR [--baseline CGAN_DIR]
       [--per_class 100] [--steps 50] [--epsilon1 0.005] [--epsilon2 0.1]
-      [--epsilon3 0.05] [--seed 0]
+      [--epsilon3 0.05] [--encoder_steps 2000] [--dae_steps 3000]
+      [--dae_noise_std 0.5] [--seed 0]
 
 Loads an unconditional ``mnist_5k`` run's generator (``DIR``; its EMA parameters when it
 keeps them) and draws ``--per_class`` samples of every digit y by PPGN's sampler in
@@ -14,6 +15,12 @@ e3^2)``, where ``p(y | x)`` is jaxgan's digit classifier (seed 0, the guide). Se
   share of each digit among G's samples: about 10%);
 - ``ppgn``: the sampler with ``--epsilon1/2/3`` (a condition step larger than the
   prior's and little noise, as PPGN);
+- ``ppgn_dae``: the same with PPGN's learnt prior: a denoising autoencoder
+  (:class:`jaxgan.refinement.LatentDenoiser`, ``--dae_steps`` at noise
+  ``--dae_noise_std``) trained on the codes ``E(x)`` of the training digits, ``E``
+  iGAN's encoder (``--encoder_steps``, :func:`experiments.inversion.fit_encoder`), so
+  the prior term pulls ``z`` towards the codes of real digits rather than towards 0
+  (``--dae_steps 0`` skips it);
 - ``langevin``: the same terms as exact Langevin dynamics on ``p(z) p(y | G(z))``
   (``e1 = e2 = e3^2 / 2``): diversity kept, condition weaker;
 - ``cgan``: with ``--baseline``, a class-conditional run's samples of the same digits
@@ -52,17 +59,24 @@ def define_flags() -> flags.FlagValues:
     flags.DEFINE_float("epsilon1", 0.005, "PPGN's prior step.", flag_values=values)
     flags.DEFINE_float("epsilon2", 0.1, "PPGN's condition step.", flag_values=values)
     flags.DEFINE_float("epsilon3", 0.05, "PPGN's noise scale.", flag_values=values)
+    flags.DEFINE_integer("encoder_steps", 2000, "Training steps of the encoder whose codes "
+                         "of real digits the DAE learns.", flag_values=values)  # fmt: skip
+    flags.DEFINE_integer("dae_steps", 3000, "Training steps of the latent DAE (0: no "
+                         "ppgn_dae set).", flag_values=values)  # fmt: skip
+    flags.DEFINE_float("dae_noise_std", 0.5, "The DAE's corruption.", flag_values=values)
     flags.DEFINE_integer("seed", 0, "Seed of the latents and the noise.", flag_values=values)
     return values
 
 
 def _check(values) -> None:
-    for name, least in (("per_class", 2), ("steps", 1)):
+    for name, least in (("per_class", 2), ("steps", 1), ("encoder_steps", 1), ("dae_steps", 0)):
         if getattr(values, name) < least:
             raise cli.UsageError(f"--{name}={getattr(values, name)} must be >= {least}")
     for name in ("epsilon1", "epsilon2", "epsilon3"):
         if getattr(values, name) < 0:
             raise cli.UsageError(f"--{name}={getattr(values, name)} must be >= 0")
+    if not values.dae_noise_std > 0:
+        raise cli.UsageError(f"--dae_noise_std={values.dae_noise_std} must be > 0")
 
 
 def draw(workdir, values, guide, report=lambda line: None) -> tuple[dict, dict]:
@@ -87,17 +101,44 @@ def draw(workdir, values, guide, report=lambda line: None) -> tuple[dict, dict]:
         "ppgn": (values.epsilon1, values.epsilon2, values.epsilon3),
         "langevin": (langevin, langevin, values.epsilon3),
     }
+    priors = {"ppgn": None, "langevin": None}
+    denoiser, trained = refinement.LatentDenoiser(), {}
+    if values.dae_steps:
+        from experiments.inversion import fit_encoder
+        from jaxgan.metrics.classifier import dataset_images
+
+        report(f"training the encoder ({values.encoder_steps} steps) and the latent DAE "
+               f"({values.dae_steps} steps) on the training digits' codes")  # fmt: skip
+        train, _ = dataset_images("mnist_5k", "train")
+        encoder, e_variables, _, _ = fit_encoder(
+            generator, g_variables, config.latent_dim, train, steps=values.encoder_steps,
+            seed=values.seed,
+        )  # fmt: skip
+        codes = jax.jit(encoder.apply)(e_variables, train)
+        priors["ppgn_dae"], history = jax.jit(
+            lambda c, k: refinement.train_denoiser(
+                denoiser, c, k, noise_std=values.dae_noise_std, steps=values.dae_steps
+            )
+        )(codes, jax.random.key(values.seed + 2))  # fmt: skip
+        settings["ppgn_dae"] = settings["ppgn"]
+        trained = {"dae_final_loss": float(history[-1]),
+                   "code_std": float(np.std(np.asarray(codes)))}  # fmt: skip
 
     # The weights are arguments of the compiled sampler (closed over, XLA would compile
     # them in as constants, slowly).
-    def sampler(epsilons):
+    def sampler(epsilons, learnt_prior: bool):
         @jax.jit
-        def run(gv, cp, z, y, key):
+        def run(gv, cp, dv, z, y, key):
             generate = lambda z: generator.apply(gv, z)  # noqa: E731
             logits = lambda x: guide.apply(x, params=cp)  # noqa: E731
             condition = refinement.class_log_likelihood(generate, logits, y)
+            prior = (
+                refinement.denoising_score(lambda z: denoiser.apply(dv, z), values.dae_noise_std)
+                if learnt_prior
+                else refinement.gaussian_prior_score
+            )
             moved = refinement.ppgn_sample(
-                refinement.gaussian_prior_score, condition, z, key, steps=values.steps,
+                prior, condition, z, key, steps=values.steps,
                 epsilon1=epsilons[0], epsilon2=epsilons[1], epsilon3=epsilons[2],
             )  # fmt: skip
             return generate(moved)
@@ -108,10 +149,11 @@ def draw(workdir, values, guide, report=lambda line: None) -> tuple[dict, dict]:
     key = jax.random.key(values.seed + 1)
     for name, epsilons in settings.items():
         report(f"sampling {name} (epsilons {epsilons}, {values.steps} steps)")
-        run = sampler(epsilons)
+        dv = priors[name]
+        run = sampler(epsilons, dv is not None)
         samples[name] = np.concatenate([
-            np.asarray(run(g_variables, guide.params, z[i : i + CHUNK], labels[i : i + CHUNK],
-                           jax.random.fold_in(key, i)))
+            np.asarray(run(g_variables, guide.params, dv, z[i : i + CHUNK],
+                           labels[i : i + CHUNK], jax.random.fold_in(key, i)))
             for i in range(0, count, CHUNK)
         ])  # fmt: skip
     if values.baseline:
@@ -126,7 +168,7 @@ def draw(workdir, values, guide, report=lambda line: None) -> tuple[dict, dict]:
         report(f"sampling cgan: {values.baseline} at step {base_step}, {base_which}")
         inputs = sample_inputs(base_config, count, values.seed)
         samples["cgan"] = apply_in_chunks(base_generator.apply, base_variables, inputs)
-    return samples, {name: list(e) for name, e in settings.items()}
+    return samples, {"epsilons": {name: list(e) for name, e in settings.items()}, **trained}
 
 
 def score(samples, judge, guide) -> dict:
@@ -204,8 +246,10 @@ def _finish(values, prepared, say) -> int:
     results = {name: score(values_, judge, guide) for name, values_ in samples.items()}
     payload = {
         "per_class": values.per_class, "steps": values.steps, "seed": values.seed,
-        "epsilons": settings, "baseline": values.baseline, "judge_accuracy": judge.accuracy,
-        "guide_accuracy": guide.accuracy, "results": results,
+        **settings, "baseline": values.baseline, "judge_accuracy": judge.accuracy,
+        "guide_accuracy": guide.accuracy, "encoder_steps": values.encoder_steps,
+        "dae_steps": values.dae_steps, "dae_noise_std": values.dae_noise_std,
+        "results": results,
     }  # fmt: skip
     workdir = pathlib.Path(values.workdir)
     figure(samples, results, workdir / "guided_sampling.png")

@@ -98,6 +98,28 @@ def constraints(size: int = 28):
     }  # fmt: skip
 
 
+def fit_encoder(generator, g_variables, latent_dim: int, images, *, steps: int, seed: int):
+    """``(encoder, variables, history, seconds)``: a :class:`jaxgan.models.DCGANEncoder`
+    trained by :func:`jaxgan.inversion.train_encoder` on G's samples and ``images`` (the
+    training digits, ``(N, H, W, 1)`` in [-1, 1])."""
+    import jax
+
+    from jaxgan import inversion
+    from jaxgan.models import DCGANEncoder
+
+    encoder = DCGANEncoder(image_size=images.shape[1], channels=1, latent_dim=latent_dim)
+    start = time.perf_counter()
+    # G's weights are an argument of the compiled loop, not constants baked into it.
+    e_variables, history = jax.jit(
+        lambda gv, images, key: inversion.train_encoder(
+            encoder, lambda z: generator.apply(gv, z), key, latent_dim=latent_dim,
+            steps=steps, images=images,
+        )
+    )(g_variables, images, jax.random.key(seed))  # fmt: skip
+    jax.block_until_ready(history)
+    return encoder, e_variables, history, time.perf_counter() - start
+
+
 def _timed(function, *args):
     """``(result, seconds)`` of a jitted call after its compilation."""
     import jax
@@ -117,7 +139,6 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
     from experiments.sample import restore_generator
     from jaxgan import inversion
     from jaxgan.metrics.classifier import DigitClassifier, dataset_images
-    from jaxgan.models import DCGANEncoder
 
     config, generator, g_variables, step, which = restore_generator(workdir)
     if config.conditioning != "none":
@@ -137,16 +158,10 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
 
     report(f"training the encoder ({values.encoder_steps} steps on G and the training digits)")
     size = test.shape[1]
-    encoder = DCGANEncoder(image_size=size, channels=1, latent_dim=config.latent_dim)
-    start = time.perf_counter()
-    e_variables, history = jax.jit(
-        lambda gv, images, key: inversion.train_encoder(
-            encoder, generate_with(gv), key, latent_dim=config.latent_dim,
-            steps=values.encoder_steps, images=images,
-        )
-    )(g_variables, train, jax.random.key(values.seed))  # fmt: skip
-    jax.block_until_ready(history)
-    encoder_seconds = time.perf_counter() - start
+    encoder, e_variables, history, encoder_seconds = fit_encoder(
+        generator, g_variables, config.latent_dim, train, steps=values.encoder_steps,
+        seed=values.seed,
+    )  # fmt: skip
 
     def project(gv, cp, x, z, feature_weight):
         return inversion.project(

@@ -13,9 +13,9 @@ discriminator of the non-saturating game (:func:`latent_log_density`).
 Plug and Play Generative Networks (PPGN, Nguyen et al. 2017) sample a condition in the
 same latent space: :func:`ppgn_sample` moves ``z`` along a prior term (the Gaussian
 prior's score, :func:`gaussian_prior_score`, or a denoising autoencoder's,
-:func:`denoising_score`), a condition term ``grad_z log p(y | G(z))`` from a classifier
-(:func:`class_log_likelihood`) and noise, each with its own step (the paper's
-epsilon_1, epsilon_2, epsilon_3).
+:func:`denoising_score`, trained on latents by :func:`train_denoiser`), a condition
+term ``grad_z log p(y | G(z))`` from a classifier (:func:`class_log_likelihood`) and
+noise, each with its own step (the paper's epsilon_1, epsilon_2, epsilon_3).
 
 Every function takes a *per-example* score ``f: (B, ...) -> (B,)`` and moves each
 example along the gradient of its own score (the gradient of ``sum(f(x))``), so ``f``
@@ -36,10 +36,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import optax
 
 __all__ = [
+    "LatentDenoiser",
     "class_log_likelihood",
     "denoising_score",
     "gaussian_prior_score",
@@ -47,6 +50,7 @@ __all__ = [
     "langevin",
     "latent_log_density",
     "ppgn_sample",
+    "train_denoiser",
 ]
 
 Score = Callable[[jax.Array], jax.Array]
@@ -137,6 +141,66 @@ def denoising_score(reconstruct: Callable[[jax.Array], jax.Array], noise_std: fl
     if not noise_std > 0:
         raise ValueError(f"noise_std={noise_std!r} must be > 0")
     return lambda z: (reconstruct(z) - z) / noise_std**2
+
+
+class LatentDenoiser(nn.Module):
+    """PPGN's prior network on codes: ``R(z) = z + MLP(z)``, ReLU layers of ``hidden``
+    units and a last layer initialised at zero, so that ``R`` starts as the identity.
+    Input and output ``(B, D)``."""
+
+    hidden: tuple[int, ...] = (256, 256)
+
+    @nn.compact
+    def __call__(self, z: jax.Array) -> jax.Array:
+        h = z
+        for width in self.hidden:
+            h = nn.relu(nn.Dense(width)(h))
+        return z + nn.Dense(z.shape[-1], kernel_init=nn.initializers.zeros)(h)
+
+
+def train_denoiser(denoiser: nn.Module, latents: jax.Array, key: jax.Array, *,
+                   noise_std: float, steps: int, batch_size: int = 256,
+                   learning_rate: float = 1e-3):  # fmt: skip
+    """Trains ``denoiser`` (a Flax module ``(B, D) -> (B, D)``, e.g. a
+    :class:`LatentDenoiser`) to undo Gaussian corruption of ``latents``.
+
+    Each Adam step takes a batch of ``latents`` ``(N, D)`` (the codes whose density is
+    the prior: in PPGN, an encoder's codes of real images), adds ``N(0, noise_std^2)``
+    and regresses ``R`` of the corrupted codes on the clean ones. At the optimum ``R(z)
+    = E[z_clean | z]``, and ``(R(z) - z) / noise_std^2`` is the score of the data's
+    density smoothed by the noise (Tweedie's formula; :func:`denoising_score`).
+
+    Returns ``(variables, history)``: the trained variables and the loss per step;
+    ``denoising_score(lambda z: denoiser.apply(variables, z), noise_std)`` is the prior
+    term. Call it inside ``jax.jit`` with the latents as an argument.
+    """
+    if not noise_std > 0:
+        raise ValueError(f"noise_std={noise_std!r} must be > 0")
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps={steps!r} must be an integer >= 1")
+    if latents.ndim != 2 or latents.shape[0] < batch_size:
+        raise ValueError(
+            f"latents must be (N, D) with N >= batch_size={batch_size}; got {latents.shape}"
+        )
+    init_key, key = jax.random.split(key)
+    variables = denoiser.init(init_key, latents[:1])
+    optimizer = optax.adam(learning_rate)
+
+    def loss_fn(variables, key):
+        index_key, noise_key = jax.random.split(key)
+        clean = latents[jax.random.choice(index_key, latents.shape[0], (batch_size,))]
+        noisy = clean + noise_std * jax.random.normal(noise_key, clean.shape, clean.dtype)
+        return jnp.mean(jnp.square(denoiser.apply(variables, noisy) - clean))
+
+    def step(carry, key):
+        variables, opt_state = carry
+        value, grad = jax.value_and_grad(loss_fn)(variables, key)
+        updates, opt_state = optimizer.update(grad, opt_state, variables)
+        return (optax.apply_updates(variables, updates), opt_state), value
+
+    carry = (variables, optimizer.init(variables))
+    (variables, _), history = jax.lax.scan(step, carry, jax.random.split(key, steps))
+    return variables, history
 
 
 def class_log_likelihood(

@@ -121,3 +121,33 @@ def test_denoising_score_of_the_optimal_gaussian_denoiser():
     with pytest.raises(ValueError, match="epsilon3=-1.0 must be >= 0"):
         refinement.ppgn_sample(score, lambda z: z[:, 0], z, jax.random.key(0), steps=1,
                                epsilon1=0.1, epsilon2=0.1, epsilon3=-1.0)  # fmt: skip
+
+
+def test_a_trained_latent_denoiser_learns_the_smoothed_gaussian_score():
+    # Codes from N(mu, diag(s^2)): the optimal denoiser at noise sigma is E[z | z + e] =
+    # mu + s^2 / (s^2 + sigma^2) (z~ - mu), so its score is -(z - mu) / (s^2 + sigma^2)
+    # (the density convolved with the noise), not the N(0, I) prior's -z.
+    mu = np.array([1.0, -2.0, 0.5], np.float32)
+    std = np.array([0.5, 1.0, 2.0], np.float32)
+    sigma = 0.5
+    rng = np.random.default_rng(0)
+    codes = jnp.asarray(mu + std * rng.normal(size=(4096, 3)).astype(np.float32))
+    denoiser = refinement.LatentDenoiser(hidden=(64, 64))
+    variables, history = jax.jit(
+        lambda c, k: refinement.train_denoiser(
+            denoiser, c, k, noise_std=sigma, steps=3000, batch_size=1024
+        )
+    )(codes, jax.random.key(0))
+    # The loss ends near the optimal denoiser's: sum_d s^2 sigma^2 / (s^2 + sigma^2) / 3.
+    optimum = np.mean(std**2 * sigma**2 / (std**2 + sigma**2))
+    assert float(np.mean(history[-100:])) == pytest.approx(optimum, rel=0.05)
+    z = jnp.asarray(mu + std * rng.normal(size=(500, 3)).astype(np.float32))
+    score = refinement.denoising_score(lambda q: denoiser.apply(variables, q), sigma)(z)
+    expected = -(np.asarray(z) - mu) / (std**2 + sigma**2)
+    relative = lambda a: np.sqrt(np.mean((a - expected) ** 2) / np.mean(expected**2))  # noqa: E731
+    assert relative(np.asarray(score)) < 0.2
+    assert relative(-np.asarray(z)) > 1.0  # the N(0, I) score is far off
+    with pytest.raises(ValueError, match="N >= batch_size=256"):
+        refinement.train_denoiser(denoiser, codes[:10], jax.random.key(0), noise_std=1.0, steps=1)
+    with pytest.raises(ValueError, match="noise_std=0"):
+        refinement.train_denoiser(denoiser, codes, jax.random.key(0), noise_std=0, steps=1)

@@ -73,10 +73,13 @@ def test_inversion_reconstructs_edits_and_pictures(digit_run, judged_cache, monk
 def test_guided_sampling_sets_and_their_scores(digit_run, cgan_run, judged_cache, monkeypatch,
                                                capsys):  # fmt: skip
     monkeypatch.setenv("JAXGAN_CACHE_DIR", str(judged_cache))
-    flags = ["--per_class=4", "--steps=2", f"--baseline={cgan_run}"]
+    flags = ["--per_class=4", "--steps=2", f"--baseline={cgan_run}", "--encoder_steps=2",
+             "--dae_steps=2"]  # fmt: skip
     assert guided_sampling.main(["prog", f"--workdir={digit_run}", *flags]) == 0
     payload = json.loads((digit_run / "guided_sampling.json").read_text())
-    assert list(payload["results"]) == ["generator", "ppgn", "langevin", "cgan"]
+    assert list(payload["results"]) == ["generator", "ppgn", "langevin", "ppgn_dae", "cgan"]
+    assert payload["dae_steps"] == 2 and np.isfinite(payload["dae_final_loss"])
+    assert payload["epsilons"]["ppgn_dae"] == payload["epsilons"]["ppgn"]
     for name, row in payload["results"].items():
         # The judge is the guide here, so their accuracies agree.
         assert row["guide_accuracy"] == pytest.approx(row["conditional_accuracy"]), name
@@ -95,12 +98,13 @@ def test_zero_steps_sizes_leave_the_generator_samples(digit_run, judged_cache, m
 
     values = guided_sampling.define_flags()
     values(["prog", f"--workdir={digit_run}", "--per_class=2", "--steps=3", "--epsilon1=0",
-            "--epsilon2=0", "--epsilon3=0"])  # fmt: skip
+            "--epsilon2=0", "--epsilon3=0", "--dae_steps=0"])  # fmt: skip
     samples, _ = guided_sampling.draw(str(digit_run), values, DigitClassifier.load_or_train())
     _, expected = sample(str(digit_run), num_samples=20, seed=0)
     np.testing.assert_allclose(samples["generator"], expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(samples["ppgn"], samples["generator"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(samples["langevin"], samples["generator"], rtol=1e-5, atol=1e-6)
+    assert "ppgn_dae" not in samples  # --dae_steps=0
 
 
 @pytest.mark.parametrize(
@@ -111,6 +115,7 @@ def test_zero_steps_sizes_leave_the_generator_samples(digit_run, judged_cache, m
         (inversion, ["--smoothness=-0.5"], "--smoothness=-0.5 must be >= 0"),
         (guided_sampling, ["--per_class=1"], "--per_class=1 must be >= 2"),
         (guided_sampling, ["--epsilon2=-1"], "--epsilon2=-1.0 must be >= 0"),
+        (guided_sampling, ["--dae_noise_std=0"], "--dae_noise_std=0.0 must be > 0"),
     ],
 )
 def test_bad_flags(digit_run, capsys, module, flags, message):
