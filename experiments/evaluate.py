@@ -273,6 +273,8 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
         result.update(_unpaired_translation_metrics(classifier, samples, config, workdir))
     elif dataset == "mnist_5k_captions":
         result.update(_caption_metrics(classifier, samples, config))
+    elif dataset == "blend_digits":
+        result.update(_blend_metrics(samples, config))
     elif samples.ndim == 4:
         from jaxgan.data import make_pipeline
 
@@ -319,6 +321,24 @@ def _translation_metrics(classifier, translations, config) -> dict:
 
     pairs = held_out_pairs(ml_collections.ConfigDict(config), len(translations))
     return _digit_translation_scores(classifier, translations, pairs["image"], pairs["label"])
+
+
+def _blend_metrics(blends, config) -> dict:
+    """GP-GAN's blending GAN on blend_digits: its 32x32 blends of the held-out composites
+    against the true scenes. ``blend_mse``: mean squared error per pixel in [0, 1];
+    ``copy_paste_mse``: the composites' own (the error the GAN should remove). The
+    64x64 Gaussian-Poisson blends are ``python -m experiments.gp_gan``'s."""
+    import ml_collections
+    import numpy as np
+
+    from experiments.sample import held_out_pairs
+
+    pairs = held_out_pairs(ml_collections.ConfigDict(config), len(blends))
+    truth = (np.asarray(pairs["image"]) + 1) / 2
+    return {
+        "blend_mse": float(np.mean(np.square(np.clip((blends + 1) / 2, 0, 1) - truth))),
+        "copy_paste_mse": float(np.mean(np.square((pairs["condition"] + 1) / 2 - truth))),
+    }
 
 
 def _caption_metrics(classifier, samples, config) -> dict:

@@ -81,6 +81,7 @@ def log_rows(path):
         ("experiments.discriminator_sampling", "--latent_step_size"),
         ("experiments.inversion", "--feature_weight"),
         ("experiments.guided_sampling", "--epsilon2"),
+        ("experiments.gp_gan", "--sigma"),
         ("jaxgan.fid", "--save-stats"),
     ],
 )
