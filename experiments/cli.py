@@ -201,6 +201,49 @@ def write_results(workdir, stem: str, payload: dict, rows: dict[str, dict]) -> N
     print(f"wrote {workdir}/{stem}.json and {stem}.png")
 
 
+def timed(function: Callable, *args) -> tuple:
+    """``(result, seconds)`` of ``jax.jit(function)(*args)``, timed after compilation."""
+    import time
+
+    import jax
+
+    compiled = jax.jit(function).lower(*args).compile()
+    start = time.perf_counter()
+    result = jax.block_until_ready(compiled(*args))
+    return result, time.perf_counter() - start
+
+
+def finish_figure(fig, axes, path) -> None:
+    """Hides the axes' ticks, then lays out, saves (90 dpi) and closes ``fig``."""
+    import numpy as np
+
+    from jaxgan import summaries
+
+    for ax in np.atleast_1d(axes):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    summaries._pyplot().close(fig)  # noqa: SLF001
+
+
+def strip_figure(rows: list[tuple[str, object]], path, *, vmin: float, vmax: float,
+                 width: float, row_height: float) -> None:  # fmt: skip
+    """One strip per ``(label, images)`` row: single-channel images ``(N, H, W, 1)`` side
+    by side (clipped to ``[vmin, vmax]``), the label at the left."""
+    import numpy as np
+
+    from jaxgan import summaries
+
+    plt = summaries._pyplot()  # noqa: SLF001
+    fig, axes = plt.subplots(len(rows), 1, figsize=(width, len(rows) * row_height))
+    for ax, (label, images) in zip(np.atleast_1d(axes), rows, strict=True):
+        strip = np.concatenate(list(np.clip(images, vmin, vmax)[..., 0]), axis=1)
+        ax.imshow(strip, cmap="gray", vmin=vmin, vmax=vmax)
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    finish_figure(fig, axes, path)
+
+
 # ----------------------------------------------------------------------------
 # The argparse entry points that train several runs (lapgan, stackgan, reproduce).
 # ----------------------------------------------------------------------------

@@ -174,11 +174,7 @@ def figure(dataset: str, samples: dict, results: dict, path) -> None:
             ax.imshow(grid.squeeze(), cmap="gray", vmin=0, vmax=255)
             detail = f"FD {results[name]['classifier_frechet_distance']:.0f}"
         ax.set_title(f"{name}\n{detail}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    cli.finish_figure(fig, axes, path)
 
 
 def _prepare(values, say):

@@ -30,7 +30,6 @@ they use it). Writes ``DIR/gp_gan.json`` and ``DIR/gp_gan.png``.
 from __future__ import annotations
 
 import sys
-import time
 
 from absl import flags
 
@@ -58,16 +57,6 @@ def _check(values) -> None:
     for name in ("beta", "sigma"):
         if not getattr(values, name) > 0:
             raise cli.UsageError(f"--{name}={getattr(values, name)} must be > 0")
-
-
-def _timed(function, *args):
-    """``(result, seconds)`` of a jitted call after its compilation."""
-    import jax
-
-    compiled = jax.jit(function).lower(*args).compile()
-    start = time.perf_counter()
-    result = jax.block_until_ready(compiled(*args))
-    return result, time.perf_counter() - start
 
 
 def scores(blend, truth, mask) -> dict:
@@ -114,13 +103,13 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
         return blending.gp_gan_blend(s, d, m, colour, beta=values.beta, sigma=values.sigma)
 
     report("blending GAN")
-    colour, gan_seconds = _timed(gan_colour, g_variables, condition)
+    colour, gan_seconds = cli.timed(gan_colour, g_variables, condition)
     blends, seconds = {"copy_paste": composite}, {"copy_paste": 0.0}
     report("Poisson blending")
-    blends["poisson"], seconds["poisson"] = _timed(
+    blends["poisson"], seconds["poisson"] = cli.timed(
         lambda s, d, m: blending.poisson_blend(s, d, m), source, destination, mask
     )
-    blends["blending_gan"], seconds["blending_gan"] = _timed(pyramid.upsample, colour)
+    blends["blending_gan"], seconds["blending_gan"] = cli.timed(pyramid.upsample, colour)
     seconds["blending_gan"] += gan_seconds
     report("Gaussian-Poisson equation")
     for name, low in (
@@ -128,7 +117,7 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
         ("gp_copy_paste", pyramid.downsample(composite)),
         ("gp_oracle", pyramid.downsample(truth)),
     ):
-        blends[name], seconds[name] = _timed(gp, low)
+        blends[name], seconds[name] = cli.timed(gp, low)
     seconds["gp_gan"] += gan_seconds
     truth_np, mask_np = np.asarray(truth), np.asarray(mask)
     results = {"blends": {}}
@@ -146,25 +135,13 @@ def figure(images: dict, results: dict, path, columns: int = 8) -> None:
     """Rows of ``columns`` examples: the ground truth, then each blend with its error."""
     import numpy as np
 
-    from jaxgan import summaries
-
-    plt = summaries._pyplot()  # noqa: SLF001
     count = len(images["truth"])
     shown = np.linspace(0, count - 1, min(columns, count)).astype(int)
-    rows = [("ground truth", images["truth"])]
+    rows = [("ground truth", images["truth"][shown])]
     for name in METHODS:
         mse = results["blends"][name]["mse_inside_mask"]
-        rows.append((f"{name}\nMSE in mask\n{mse:.4f}", images[name]))
-    fig, axes = plt.subplots(len(rows), 1, figsize=(columns * 1.1 + 1.8, len(rows) * 1.25))
-    for ax, (label, values) in zip(axes, rows, strict=True):
-        strip = np.concatenate(list(np.clip(values[shown], 0, 1)[..., 0]), axis=1)
-        ax.imshow(strip, cmap="gray", vmin=0, vmax=1)
-        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+        rows.append((f"{name}\nMSE in mask\n{mse:.4f}", images[name][shown]))
+    cli.strip_figure(rows, path, vmin=0, vmax=1, width=columns * 1.1 + 1.8, row_height=1.25)
 
 
 def _prepare(values, say):

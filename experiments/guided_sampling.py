@@ -218,11 +218,7 @@ def figure(samples: dict, results: dict, path, per_digit: int = 6) -> None:
         row = results[name]
         ax.set_title(f"{name}\nacc {100 * row['conditional_accuracy']:.0f}%  class FD "
                      f"{row['class_frechet_distance']:.0f}", fontsize=9)  # fmt: skip
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    cli.finish_figure(fig, axes, path)
 
 
 def _prepare(values, say):

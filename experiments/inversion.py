@@ -120,16 +120,6 @@ def fit_encoder(generator, g_variables, latent_dim: int, images, *, steps: int, 
     return encoder, e_variables, history, time.perf_counter() - start
 
 
-def _timed(function, *args):
-    """``(result, seconds)`` of a jitted call after its compilation."""
-    import jax
-
-    compiled = jax.jit(function).lower(*args).compile()
-    start = time.perf_counter()
-    result = jax.block_until_ready(compiled(*args))
-    return result, time.perf_counter() - start
-
-
 def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
     """``(results, images)`` for the run in ``workdir`` with the flags ``values``."""
     import jax
@@ -174,14 +164,14 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
     zeros = jnp.zeros((len(test), config.latent_dim), jnp.float32)
     latents, seconds = {}, {}
     report("projecting: encoder")
-    latents["encoder"], seconds["encoder"] = _timed(encoder.apply, e_variables, x)
+    latents["encoder"], seconds["encoder"] = cli.timed(encoder.apply, e_variables, x)
     for name, start_z, weight in (
         ("optimisation", zeros, 0.0),
         ("hybrid", latents["encoder"], 0.0),
         ("hybrid_features", latents["encoder"], values.feature_weight),
     ):
         report(f"projecting: {name}")
-        latents[name], seconds[name] = _timed(
+        latents[name], seconds[name] = cli.timed(
             lambda gv, cp, x, z, w=weight: project(gv, cp, x, z, w),
             g_variables, guide.params, x, start_z,
         )  # fmt: skip
@@ -246,10 +236,6 @@ def figure(images: dict, results: dict, path, columns: int = 10) -> None:
 
     count = len(images["digits"])
     shown = np.linspace(0, count - 1, min(columns, count)).astype(int)
-
-    from jaxgan import summaries
-
-    plt = summaries._pyplot()  # noqa: SLF001
     rows = [("held-out digits", images["digits"])]
     for name in METHODS:
         mae = results["projection"][name]["mean_absolute_error_01"]
@@ -261,17 +247,9 @@ def figure(images: dict, results: dict, path, columns: int = 10) -> None:
         rows.append((f"{name}\nloss {edit['constraint_loss_before']:.2f}"
                      f"->{edit['constraint_loss_after']:.2f}", images[f"edit_{name}"]))  # fmt: skip
     rows.append(("interpolation\n(first -> middle)", images["interpolation"]))
-    fig, axes = plt.subplots(len(rows), 1, figsize=(columns * 0.9 + 1.8, len(rows) * 1.0))
-    for ax, (label, values) in zip(axes, rows, strict=True):
-        picked = values if label.startswith("interpolation") else values[shown]
-        strip = np.concatenate(list(np.clip(picked, -1, 1)[..., 0]), axis=1)
-        ax.imshow(strip, cmap="gray", vmin=-1, vmax=1)
-        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    rows = [(label, values if label.startswith("interpolation") else values[shown])
+            for label, values in rows]  # fmt: skip
+    cli.strip_figure(rows, path, vmin=-1, vmax=1, width=columns * 0.9 + 1.8, row_height=1.0)
 
 
 def _prepare(values, say):
