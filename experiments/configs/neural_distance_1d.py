@@ -10,7 +10,10 @@ estimates W1). Data: 1/2 N(-2, 0.5^2) + 1/2 N(2, 0.5^2). MLPs of 2 x 64 units, a
 4-D latent, Adam(1e-3, 0.5), batch 256. ``experiments.evaluate`` compares the saved
 D's estimate with the truth from 5,000 test points: JS from 100-bin histograms, W1
 exactly from the sorted samples; ``python -m experiments.reproduce neural_distance``
-does it at several step budgets.
+does it at several step budgets. Expect for ``gan`` (seed 0, 3,000 steps): true JS
+0.059, W1 0.18; D's estimate -0.004 (it reads the two distributions as equal), 0.046
+once the saved D takes more updates against the fixed final G
+(``fitted_discriminator_js_estimate``); about a minute of training on one CPU core.
 """
 
 from experiments.configs import base
