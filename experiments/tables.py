@@ -626,12 +626,14 @@ covering the data where the classifier's distance rewards sharp, realistic digit
 
 **Where it differs.** The VAE's learning rate is the usual VAE setting, not tuned here;
 its encoder is only as deep as the GAN's discriminator. Both run the same number of
-updates of the same generator. The `dcgan` row's records are table 8's `dcgan` runs
-(the same command, config, budget and seed; `runs/vae_baseline/dcgan` holds copies of
-`runs/energy_based/dcgan`), not separate runs.
+updates of the same generator. The `dcgan` cell is table 8's `dcgan` cell (the same
+command, config and budget), so each seed is run once for both: seed 0 was run for
+table 8 and its records copied here, seed 1 was run here and copied to
+`runs/energy_based/dcgan`.
 
-**What seed 0 shows.** The GAN's generator wins by far (FD 148.5 against 1,043, and
-even the Parzen likelihood, 59 against 7 nats). The VAE fits its data well --
+**What the seeds show.** The GAN's generator wins by far (FD 148.5 against 1,043 at
+seed 0, 172.4 against 1,011 at seed 1, and even the Parzen likelihood, 59 and 52
+against 7 and 18 nats). The VAE fits its data well --
 reconstruction MSE 0.0078 in its last logged window, the sigma-VAE's decoder std 0.088 --
 but pays a KL of 215 nats for it: the encoder's posteriors do not fill the prior, so
 decoding prior draws, as sampling must, lands where the decoder was never trained and
