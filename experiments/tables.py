@@ -580,7 +580,10 @@ collapsed the same way (k_t rose to 0.014 by step 200 and was back at 0 by step 
 BEGAN is not reproduced with this generator at this budget. Both runs' samples are one
 grey image: with k_t at 0, D only autoencodes the data and G only seeks images it
 reconstructs well. Scored by
-jaxgan's digit classifier on 10,000 samples, as table 7.
+jaxgan's digit classifier on 10,000 samples, as table 7. Seed 1 of `began` collapsed
+too (FD 2,163); `began_gamma0.7` has one seed. The `dcgan` cell is table 9's `dcgan`
+cell (the same command, config and budget), run once per seed for both: seed 0 here,
+seed 1 for table 9, each record copied to the other table.
 
 **Where it differs from the papers.** Both papers tuned their autoencoders (EBGAN by a
 grid search over depth, code size and margin; BEGAN with ELU 3x3 convolutions, a

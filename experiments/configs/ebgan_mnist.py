@@ -10,9 +10,10 @@ plus 0.1 times the pulling-away term on D's codes of its samples (Zhao et al. 20
 EBGAN-PT). The margin 0.128 is the paper's MNIST ``m = 10`` carried to this energy's
 scale (``jaxgan.losses.EBGAN_MARGIN``); ``--config.loss_options.margin`` changes it.
 The paper's MNIST autoencoders came from a grid search and differ from this one.
-Expect (``python -m experiments.reproduce energy_based``, seed 0,
-docs/results/energy_based.md): classifier FD 71.0, score 6.78 (the main job's DCGAN at
-the same budget: 148.5, 5.62), about 14 minutes on one CPU core.
+Expect (``python -m experiments.reproduce energy_based``, seeds 0 and 1,
+docs/results/energy_based.md): classifier FD 71.0 and 85.9, score 6.78 and 6.95 (the
+main job's DCGAN at the same budget: 148.5 and 172.4), about 12-14 minutes on one CPU
+core.
 """
 
 from experiments.configs import dcgan_mnist
