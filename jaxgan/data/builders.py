@@ -140,11 +140,8 @@ class StackedMnist(_OfflineBuilder):
         return offline.stacked_mnist(STACKED_SIZES[split], seed=int(split == "test"), split=split)
 
 
-class Edges2Digits(_OfflineBuilder):
-    """pix2pix pairs from mnist_5k: ``condition`` edge map -> ``image`` digit, 32x32."""
-
-    name = "edges2digits"
-    DESCRIPTION = __doc__
+class _DigitPairs(_OfflineBuilder, skip_registration=True):
+    """Image-to-image pairs of 32x32 grey images with the digit's label."""
 
     def features(self):
         return {
@@ -152,6 +149,13 @@ class Edges2Digits(_OfflineBuilder):
             "condition": _image((32, 32, 1)),
             "label": tfds.features.ClassLabel(num_classes=10),
         }
+
+
+class Edges2Digits(_DigitPairs):
+    """pix2pix pairs from mnist_5k: ``condition`` edge map -> ``image`` digit, 32x32."""
+
+    name = "edges2digits"
+    DESCRIPTION = __doc__
 
     def arrays(self, split):
         return offline.edges2digits(split)
@@ -198,20 +202,13 @@ class Mnist5kCaptions(_OfflineBuilder):
         return offline.mnist_5k_captions(split)
 
 
-class BlendDigits(_OfflineBuilder):
+class BlendDigits(_DigitPairs):
     """GP-GAN's blending pairs: ``condition`` a 32x32 copy-paste composite (one digit's
     square pasted from the scene under other lighting) -> ``image`` the untouched scene;
     4,500 train, 500 test. The 64x64 originals: ``offline.blend_composites``."""
 
     name = "blend_digits"
     DESCRIPTION = __doc__
-
-    def features(self):
-        return {
-            "image": _image((32, 32, 1)),
-            "condition": _image((32, 32, 1)),
-            "label": tfds.features.ClassLabel(num_classes=10),
-        }
 
     def arrays(self, split):
         return offline.blend_digits(split)
