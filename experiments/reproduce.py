@@ -465,8 +465,8 @@ def main(argv=None) -> int:
     if args.list:
         for table in tables.TABLES.values():
             cells = len(table.cells)
-            print(f"{table.number}  {table.name:24s} {cells} cells x {table.seeds} seeds: "
-                  f"{table.title}")  # fmt: skip
+            seeds = f"{table.seeds} seed{'s' if table.seeds > 1 else ''}"
+            print(f"{table.number:<3d} {table.name:24s} {cells} cells x {seeds}: {table.title}")
         return 0
     try:
         table = tables.get(args.table)

@@ -4,7 +4,16 @@
 
 Catalog TFDS data (prepare it first). lambda = 10, n_critic = 5, Adam(2e-4, (0, 0.9)),
 batch 64, 100k generator iterations, 128-wide blocks, no critic normalisation.
-Intended hardware: one or more GPUs or a TPU (a day or so on one GPU).
+Intended hardware: one or more GPUs or a TPU.
+
+What to expect: no numbers were measured for this config. CIFAR-10 is catalog data that
+this project's offline 2-core machine cannot download; the paper's unsupervised
+Inception score for this model is 7.86 +- 0.07 (Gulrajani et al. 2017, Table 3), not
+reproduced here. Its cost was measured: one generator iteration (with its 5 critic
+steps and their penalties) is 2,098 GFLOP and ran at 0.029 iterations/s on one core of
+the 2-core CPU (docs/benchmarks.md, "Large batches and large models";
+``taskset -c 0 python -m experiments.benchmark --model wgangp_resnet32``), so 100k
+iterations would take weeks there.
 """
 
 from experiments.configs import base

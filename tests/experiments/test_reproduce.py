@@ -40,6 +40,15 @@ def test_table_names_numbers_and_cells():
         tables.get("1").cell("ring8/nope")
 
 
+def test_list_names_every_table_with_its_cells_and_seeds(capsys):
+    assert reproduce.main(["--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(tables.TABLES)
+    assert lines[0].split()[:6] == ["1", "toy_mode_coverage", "12", "cells", "x", "5"]
+    tricks = next(line for line in lines if " tricks " in line)
+    assert tricks.startswith("10  tricks ") and "10 cells x 1 seed:" in tricks
+
+
 def _fake_run(directory, modes, hq, kl, train_s):
     directory.mkdir(parents=True)
     result = {"modes_captured": modes, "high_quality_fraction": hq, "reverse_kl": kl}
