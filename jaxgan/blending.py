@@ -134,10 +134,12 @@ def guidance_field(
     """The composite's gradients ``v = (horizontal, vertical)``: the source's
     differences on the edges that touch the mask, the destination's elsewhere."""
     _check_images("guidance_field", source=source, destination=destination, mask=mask)
-    edges = _edge_masks(mask)
-    source_d = forward_differences(source)
-    destination_d = forward_differences(destination)
-    parts = zip(edges, source_d, destination_d, strict=True)
+    return _mixed_differences(_edge_masks(mask), source, destination)
+
+
+def _mixed_differences(edges, source, destination):
+    """The source's differences on ``edges``, the destination's elsewhere."""
+    parts = zip(edges, forward_differences(source), forward_differences(destination), strict=True)
     return tuple(e * s + (1 - e) * d for e, s, d in parts)
 
 
@@ -246,7 +248,7 @@ def poisson_blend(
     destination = destination.astype(jnp.float32)
     m = jnp.broadcast_to(mask.astype(jnp.float32), source.shape)
     edges = _edge_masks(m)
-    field = guidance_field(source, destination, m)
+    field = _mixed_differences(edges, source, destination)
 
     def gradient_adjoint(h, v):  # D^T of an edge field
         return -divergence(h, v)
