@@ -13,7 +13,9 @@ The networks, data and optimiser of the PacGAN authors' code
 - D: 3 x [linear maxout, 200 units of 5 pieces] -> Dense 1 (no normalisation).
 - Every weight from N(0, 0.02), biases 0; the non-saturating loss; Adam(1e-4,
   beta1 = 0.8) on both players, updated simultaneously from one batch (the code's
-  ``ali_algorithm``); batch 100; 2,500 samples for the metrics.
+  ``ali_algorithm``); batch 100 (the PacGAN rows 100 packs of m, i.e. ``batch_size``
+  100 m, as the code draws them: jaxgan's packing splits a batch into batch / m
+  packs); 2,500 samples for the metrics.
 - ring8: 8 Gaussians of sigma 0.01 on the unit circle; grid25: 25 Gaussians of sigma
   0.05 at {-4, -2, 0, 2, 4}^2 (the code's means and variances).
 
@@ -31,8 +33,9 @@ in the code; they only matter for sampling).
 Expect at 6,000 steps (seed 0, docs/results/toy_mode_coverage.md; modes / % high
 quality / reverse KL): ring8 gan 8 / 86.3 / 0.17, minibatch 5 / 14.8 / 1.96, pacgan2 8 /
 55.9 / 0.25, pacgan4 8 / 9.2 / 0.13, unrolled5 7 / 39.0 / 1.38; about 3 minutes of
-training on one CPU core (minibatch 5, unrolled5 21). The grid25 and wgan_gp cells
-have not been run yet.
+training on one CPU core (minibatch 5, unrolled5 21). The pacgan numbers are from
+batch 100 (50 or 25 packs), before these rows took the code's 100 packs; the grid25
+and wgan_gp cells have not been run yet.
 """
 
 from experiments.configs import base
@@ -65,6 +68,7 @@ def get_config(arg: str = "ring8,gan"):
         c.discriminator.minibatch_discrimination = 50
     elif row.startswith("pacgan"):
         c.packing = int(row.removeprefix("pacgan"))
+        c.batch_size = 100 * c.packing  # the code's 100 packs of m samples each
     elif row == "unrolled5":
         c.unrolled_steps = 5
     elif row == "wgan_gp":

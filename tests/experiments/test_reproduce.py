@@ -40,6 +40,15 @@ def test_table_names_numbers_and_cells():
         tables.get("1").cell("ring8/nope")
 
 
+def test_toy_rows_give_d_the_codes_100_inputs_per_step():
+    """PacGAN's code draws 100 packs of m; jaxgan's packing splits a batch into batch / m."""
+    from experiments.configs import toy_mode_coverage
+
+    for row, packs in (("gan", 100), ("pacgan2", 100), ("pacgan4", 100), ("minibatch", 100)):
+        c = toy_mode_coverage.get_config(f"grid25,{row}")
+        assert c.batch_size // c.packing == packs and c.batch_size % c.packing == 0
+
+
 def test_list_names_every_table_with_its_cells_and_seeds(capsys):
     assert reproduce.main(["--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
