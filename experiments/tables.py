@@ -733,8 +733,11 @@ docstring quotes its row); it is not a ranking.
 classifier FD varies over seeds by about 4 (table 7, 5 seeds) to 17 (table 9, 2
 seeds): differences of that size between rows are noise. The `dcgan` row is run here
 rather than copied from table 8's identical cell, so that every row is scored by the
-same digit classifier (see the real-data floor column: table 8's seed 0 was scored by
-a classifier trained in another cache, floor 7.3 against 8.2 here).
+same digit classifier and trained in the same setting. Table 8's seed 0 of the same
+command (2026-12-02) scored FD 148.5, against 180.0 here: its classifier came from
+another cache (real-data floor 7.3 against 8.2 here) and its training bits differ too
+(parameter fingerprints 15210.5 and 15215.3; see the README's reliability notes), so
+the two runs are as different as two seeds.
 
 **Where it differs from the papers.** The papers tuned these methods for larger
 images, data sets and budgets; the settings here are theirs (carried to 4,500 digits
