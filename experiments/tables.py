@@ -739,6 +739,13 @@ another cache (real-data floor 7.3 against 8.2 here) and its training bits diffe
 (parameter fingerprints 15210.5 and 15215.3; see the README's reliability notes), so
 the two runs are as different as two seeds.
 
+**What the row shows.** At this budget no trick beats the plain main job (FD 180.0):
+instance noise (188.8) and top-k (196.4) are within a seed's spread of it; lazy R1
+(241.7, D without BatchNorm), the improved-GAN bundle (241.4), DiffAugment (250.6), LeCam
+(268.3), ADA (277.5) and CR (297.7) are worse, and bCR + zCR (735.1) far worse. These
+methods were made for longer runs on larger images; why they cost quality here was not
+studied, and the table says nothing about them at the budgets they were made for.
+
 **Where it differs from the papers.** The papers tuned these methods for larger
 images, data sets and budgets; the settings here are theirs (carried to 4,500 digits
 where a setting counts images, as ADA's adjustment speed), untuned for this budget.""",
