@@ -14,7 +14,11 @@ beta1 0.5, batch 64. Differences: 32x32 grey images instead of 64x64 RGB, ngf 32
 the critic is pix2pix's PatchGAN and sees the composite beside the image (the
 paper's DCGAN critic sees the image alone). ``experiments.gp_gan`` then blends the
 64x64 composites with the Gaussian-Poisson equation and scores them against the
-ground truth, plain Poisson blending and the copy-paste composite.
+ground truth, plain Poisson blending and the copy-paste composite. Expect (seed 0,
+1,500 G steps, 34 minutes on one core; ``docs/results/gp_gan.md``): on the 500 held-out
+32x32 composites the GAN alone brings the squared error to the scene from 0.0114 to
+0.0064; GP-GAN's 64x64 blends reach 0.0057 inside the pasted square (the composite:
+0.0463; Perez's Poisson blending: 0.0028).
 """
 
 from experiments.configs import base

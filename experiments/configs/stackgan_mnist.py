@@ -28,7 +28,11 @@ one CPU core. GPU-sized settings: ngf 128, ndf 64, 4 residual blocks, 20,000 ste
 stage.
 ``experiments.evaluate`` reads the caption of each sample (test caption ``i mod
 500``): the classifier's accuracy on the caption's digit and how well the measured
-thickness, slant and size of the samples agree with the caption's words.
+thickness, slant and size of the samples agree with the caption's words. Expect (3
+seeds, ``docs/results/stackgan.md``): stage I reads the caption's digit 55.2 +- 4.6 %
+of the time (classifier FD 851 upsampled), stage II 59.4 +- 4.9 % with FD 59.5 +- 5.5
+and score 7.59; thickness and slant correlate with the caption's words at r 0.82 and
+0.83 (real digits 0.86, 0.84); stage I 9-13 and stage II 13-14 minutes on one core.
 """
 
 from experiments.configs import base

@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import re
 import shutil
 
 import jax
@@ -254,6 +255,15 @@ def test_sample_entry_loads_only_the_generator(tmp_path, data_dir):
     assert np.isfinite(samples).all() and not np.allclose(samples, with_running, atol=1e-3)
     assert sample_entry.main(["sample", "--workdir", str(workdir), "--num_samples", "4"]) == 0
     assert (workdir / "sample_step_2.png").exists()
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_every_config_says_what_to_expect(name):
+    # A user tells a broken run from a normal one by the numbers its docstring quotes
+    # (measured, or the paper's and the measured cost where no data is offline).
+    doc = __import__(f"experiments.configs.{name}", fromlist=["get_config"]).__doc__
+    said = re.search(r"(?is)\bexpect\b.*?(\d[\d,.]*)", doc)
+    assert said is not None, f"{name}'s docstring does not say what to expect"
 
 
 @pytest.mark.parametrize("name", CONFIGS)
