@@ -9,7 +9,7 @@ is for larger runs). p is the metric ``ada_p`` and is checkpointed.
 
 Expect (seed 0, one run; table 10, docs/results/tricks.md, ``python -m
 experiments.reproduce tricks``) a classifier FD of 278 and a score of 5.38 at 1,500
-steps, against 180 and 5.81 for the main job at the same seed, scored by the same
+steps, against 180 and 5.81 for ``dcgan_mnist.py:main`` at the same seed, scored by the same
 classifier (real digits: 8.2; FDs from another machine's classifier differ, see
 dcgan_mnist.py); training took about 8 minutes on one core of the 2-core CPU.
 """
@@ -18,6 +18,6 @@ from experiments.configs import dcgan_mnist
 
 
 def get_config():
-    c = dcgan_mnist.get_config()
+    c = dcgan_mnist.get_config("main")
     c.augmentation = {"name": "ada", "target": 0.6, "speed_kimg": 100.0}
     return c

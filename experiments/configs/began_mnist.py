@@ -29,7 +29,7 @@ def get_config(arg: str = "0.5"):
         gamma = None
     if gamma is None or not 0.0 < gamma <= 1.0:
         raise ValueError(f"began_mnist takes gamma in (0, 1], e.g. began_mnist.py:0.7; got {arg!r}")
-    c = dcgan_mnist.get_config()
+    c = dcgan_mnist.get_config("main")
     c.model = "energy"
     c.discriminator = {
         "image_size": 28, "channels": 1, "ndf": 64, "code_dim": 64, "energy": "l1",

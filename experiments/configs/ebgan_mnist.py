@@ -12,7 +12,7 @@ scale (``jaxgan.losses.EBGAN_MARGIN``); ``--config.loss_options.margin`` changes
 The paper's MNIST autoencoders came from a grid search and differ from this one.
 Expect (``python -m experiments.reproduce energy_based``, seeds 0 and 1,
 docs/results/energy_based.md): classifier FD 71.0 and 85.9, score 6.78 and 6.95 (the
-main job's DCGAN at the same budget: 148.5 and 172.4), about 12-14 minutes on one CPU
+main job's earlier recipe at the same budget: 148.5 and 172.4), about 12-14 minutes on one CPU
 core.
 """
 
@@ -20,7 +20,7 @@ from experiments.configs import dcgan_mnist
 
 
 def get_config():
-    c = dcgan_mnist.get_config()
+    c = dcgan_mnist.get_config("main")
     c.model = "energy"
     c.discriminator = {
         "image_size": 28, "channels": 1, "ndf": 64, "code_dim": 64, "energy": "mse",

@@ -11,7 +11,7 @@ targets 0.9).
 
 Expect (seed 0, one run; table 10, docs/results/tricks.md, ``python -m
 experiments.reproduce tricks``) a classifier FD of 241 and a score of 5.39 at 1,500
-steps, against 180 and 5.81 for the main job at the same seed, scored by the same
+steps, against 180 and 5.81 for ``dcgan_mnist.py:main`` at the same seed, scored by the same
 classifier (real digits: 8.2; FDs from another machine's classifier differ, see
 dcgan_mnist.py); training took about 11 minutes on one core of the 2-core CPU.
 """
@@ -20,7 +20,7 @@ from experiments.configs import dcgan_mnist
 
 
 def get_config():
-    c = dcgan_mnist.get_config()
+    c = dcgan_mnist.get_config("main")
     c.discriminator.minibatch_discrimination = 100
     c.generator.normalization = "virtual_batch"
     c.generator.reference_size = 64

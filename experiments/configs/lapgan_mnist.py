@@ -21,7 +21,7 @@ Non-saturating loss, Adam(2e-4, 0.5), batch 64 (the paper: SGD with momentum), 5
 steps per level: the three levels together take the main job's 1,500 steps.
 ``experiments.lapgan`` trains the levels one after another and chains them into
 28x28 samples for ``experiments.evaluate``. Expect a classifier FD of 525 +- 16 and a
-score of 3.64 +- 0.16 (3 seeds; the DCGAN main job: 147 and 5.66 at the same 1,500
+score of 3.64 +- 0.16 (3 seeds; the DCGAN main job's earlier recipe: 147 and 5.66 at the same 1,500
 steps); ``docs/results/lapgan.md`` says where the error comes from.
 """
 

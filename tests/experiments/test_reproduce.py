@@ -24,8 +24,12 @@ def test_every_cell_config_loads_and_validates(monkeypatch, table, cell):
     monkeypatch.chdir(ROOT)
     config = configs.load(cell.config)
     for name, value in cell.overrides:
-        assert name in config, f"{cell.name}: override {name} is not a config field"
-        setattr(config, name, value)
+        *parents, field = name.split(".")  # --config.generator_optimizer.learning_rate=...
+        node = config
+        for parent in parents:
+            node = node[parent]
+        assert field in node, f"{cell.name}: override {name} is not a config field"
+        setattr(node, field, value)
     assert validation.check_config(config) == []
     assert f"python -m experiments.train --config {cell.config.split(':')[0]}" in (
         (ROOT / cell.config.split(":")[0]).read_text()
