@@ -819,7 +819,9 @@ batch 64, 1,500 steps on `mnist_5k`) with one change:
 Scored by jaxgan's digit classifier on 10,000 samples, as table 7. The question: which
 change to the recipe moves the main job towards the targets (FD < 50, score > 8) in the
 same wall time? Rows with one seed were a first pass; the recipe that led (and the
-`main` row it is compared with) got 3.
+`main` row it is compared with) got 3. The seed-0 runs were started by a sweep script
+with the commands below (other workdirs, `dcgan_mnist.py` for `dcgan_mnist.py:main`, the
+same config) and moved into `experiments.reproduce`'s layout; the rest were run by it.
 
 **What the rows show.** The learning rate is what matters at this budget: FD falls from
 175.1 ± 4.3 at Radford et al.'s 2e-4 to 111 at 5e-4 (seed 0), 97 at 1e-3, 85.9 ± 2.3 with
