@@ -15,13 +15,8 @@ from jaxgan import validation
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(
-    "table, cell",
-    [(t, c) for t in tables.TABLES.values() for c in t.cells],
-    ids=lambda x: getattr(x, "name", None),
-)
-def test_every_cell_config_loads_and_validates(monkeypatch, table, cell):
-    monkeypatch.chdir(ROOT)
+def _configured(cell: tables.Cell):
+    """The cell's config with its overrides set, as ``--config.a.b=value`` would."""
     config = configs.load(cell.config)
     for name, value in cell.overrides:
         *parents, field = name.split(".")  # --config.generator_optimizer.learning_rate=...
@@ -30,6 +25,17 @@ def test_every_cell_config_loads_and_validates(monkeypatch, table, cell):
             node = node[parent]
         assert field in node, f"{cell.name}: override {name} is not a config field"
         setattr(node, field, value)
+    return config
+
+
+@pytest.mark.parametrize(
+    "table, cell",
+    [(t, c) for t in tables.TABLES.values() for c in t.cells],
+    ids=lambda x: getattr(x, "name", None),
+)
+def test_every_cell_config_loads_and_validates(monkeypatch, table, cell):
+    monkeypatch.chdir(ROOT)
+    config = _configured(cell)
     assert validation.check_config(config) == []
     assert f"python -m experiments.train --config {cell.config.split(':')[0]}" in (
         (ROOT / cell.config.split(":")[0]).read_text()
@@ -49,10 +55,7 @@ def test_the_main_jobs_default_is_the_recipe_row_the_readme_quotes():
     README's expected numbers, and differs from the earlier ``:main`` in Adam alone."""
     from experiments.configs import dcgan_mnist
 
-    row = configs.load(f"{tables.RECIPE.cell('lr2e-3_b2_0.99').config}")
-    for name, value in tables.RECIPE.cell("lr2e-3_b2_0.99").overrides:
-        player, field = name.split(".")
-        row[player][field] = value
+    row = _configured(tables.RECIPE.cell("lr2e-3_b2_0.99"))
     assert dcgan_mnist.get_config().to_dict() == row.to_dict()
     assert row.generator_optimizer.learning_rate == 2e-3 and row.discriminator_optimizer.b2 == 0.99
 
