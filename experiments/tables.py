@@ -163,11 +163,15 @@ high-quality sample is nearest to it, reverse KL is KL(generated modes || unifor
 
 **Budget.** {TOY_STEPS:,} steps of batch 100 per run, chosen so that the whole table (12
 cells x 5 seeds) fits in about 3 hours of the 2-core CPU with two runs side by side
-(`--jobs 2`), estimated from the step times measured on this CPU. Measured per run
-on one core: GAN about 3 minutes, PacGAN 2.5, minibatch discrimination 5, unrolled
-GAN 21 (7x a GAN run, more than the 5-6x its bare step suggested), which puts the
-whole table nearer 4 hours with `--jobs 2`; the total is stated here when the table
-completes. The PacGAN code trains 400 epochs
+(`--jobs 2`). Measured on a quiet machine with two runs side by side, one per core
+(steps/s over steps 300-600 of `python -m experiments.train --config
+experiments/configs/toy_mode_coverage.py:ring8,ROW --config.num_steps=600
+--config.log_every=300`, 2026-12-06): GAN 57, PacGAN2 45, PacGAN4 33, minibatch
+discrimination 32, WGAN-GP 9.2 (5 critic updates each), unrolled GAN 7.1. With about
+25 s of start-up and evaluation per run that is 75 core-minutes per seed of the whole
+table, or 3.1 hours for 5 seeds with `--jobs 2`. The times in the table are longer (the
+GAN's 3:37 against the 2:10 these rates give) because the seed-0 runs shared the two
+cores with other jobs. The PacGAN code trains 400 epochs
 of 100,000 points: **400,000 steps, 67x this budget**, so these runs are far from
 converged and the table compares the methods early in training, not at the papers'
 end point. The training set is 50,000 points (the code: 100,000).
@@ -179,8 +183,18 @@ layer (PacGAN does not give its settings).
 
 **Packing's batch.** jaxgan's `packing = m` splits a batch into batch / m packs; the
 authors' code draws 100 packs of m (D sees 100 m points of each kind, G makes 100 m).
-The PacGAN rows therefore set `batch_size` to 100 m (200 and 400). Ring8's seed-0
-PacGAN runs predate that and used batch 100, i.e. 50 and 25 packs per step.""",
+The PacGAN rows therefore set `batch_size` to 100 m (200 and 400).
+
+**What seed 0 shows** (one run per cell; more seeds will say how much of it is noise).
+On ring8 every method but minibatch discrimination (5 modes) and WGAN-GP (1 mode: at
+6,000 steps its samples are still a spread cloud beside the ring) finds all 8
+modes or 7 (unrolled); the plain GAN has the most high-quality samples (86 %), and
+packing lowers it (64 % and 55 %) where the paper reports 96 % for PacGAN2 at 67x the
+budget. On grid25 no method is near the papers' 24-25 modes: PacGAN2 20, minibatch
+discrimination 18, PacGAN4 13, unrolled 11 (but with the most high-quality samples,
+57 %), WGAN-GP 8 and the plain GAN 7 (paper 17.3), with 1-10 % high quality for all
+but the unrolled GAN (papers: above 90 % for GAN and PacGAN). So packing's gain over
+the GAN on grid25 shows (20 and 13 modes against 7), but not the papers' levels.""",
     figure="points.png",
 )
 
@@ -785,6 +799,17 @@ _RECIPE_CELLS = {
         _both_optimizers("learning_rate", 2e-3) + _both_optimizers("b2", 0.99),
         "both learning rates 2e-3 with beta2 0.99",
     ),
+    "lr3e-3_b2_0.99": (
+        _both_optimizers("learning_rate", 3e-3) + _both_optimizers("b2", 0.99),
+        "both learning rates 3e-3 with beta2 0.99",
+    ),
+    "lr2e-3_b2_0.99_ema0.999": (
+        _both_optimizers("learning_rate", 2e-3)
+        + _both_optimizers("b2", 0.99)
+        + (("ema_decay", 0.999),),
+        "`lr2e-3_b2_0.99` sampled from an EMA of G's weights (decay 0.999 with warm-up, "
+        "BatchNorm statistics recomputed for it)",
+    ),
     "batch32": (
         (("batch_size", 32), ("num_steps", 3000)),
         "batch 32 for 3,000 steps (the same images seen, about the same wall time)",
@@ -829,11 +854,17 @@ beta2 0.99 at 1e-3 and 75.8 ± 1.4 at 2e-3 (beta2 0.99), with the score rising f
 5.85 to 7.09 ± 0.05. Raising only G's rate (4e-4) gets part of the way (127).
 Neither batch 32 for twice the steps (158) nor the least-squares (269) or hinge (203)
 loss helps. `dcgan_mnist.py`'s default recipe (`adam2e-3`) is now the `lr2e-3_b2_0.99`
-row. Larger rates were not tried; nothing here reaches FD < 50 or a score of 8, which
-the class-conditional CGAN of table 5 (FD 40, 8.2) does at Radford et al.'s rate.
-All rows ran in one session with one classifier (real-data floor 8.2); its `main` row
-scores higher than table 7's 147 ± 4 (floor 7.3), as the README's reliability notes
-explain.""",
+row. A larger rate overshoots (3e-3: FD 87.1, score 6.71, seed 0), and sampling 2e-3's
+G from an EMA of its weights (with warm-up and recomputed BatchNorm statistics) scores
+within a seed's spread of the raw weights (FD 73.7, score 6.93, seed 0). Nothing here
+reaches FD < 50 or a score of 8, which the class-conditional CGAN of table 5 (FD 40,
+8.2) does at Radford et al.'s rate.
+
+**Classifiers.** The rows other than `lr3e-3_b2_0.99` and `lr2e-3_b2_0.99_ema0.999` ran
+in one session with one classifier (real-data floor 8.2); those two ran in a later
+session whose classifier was retrained (floor 8.0, real digits' score 8.98 against
+9.04), so compare them with the others to within a few points. Its `main` row scores
+higher than table 7's 147 ± 4 (floor 7.3), as the README's reliability notes explain.""",
     figure="samples.png",
 )
 

@@ -31,11 +31,12 @@ trains 400 epochs of 100,000 points, i.e. 400,000 steps), the training set (50,0
 points instead of 100,000), and BatchNorm's running averages (momentum 0.9 here, 0.95
 in the code; they only matter for sampling).
 Expect at 6,000 steps (seed 0, docs/results/toy_mode_coverage.md; modes / % high
-quality / reverse KL): ring8 gan 8 / 86.3 / 0.17, minibatch 5 / 14.8 / 1.96, pacgan2 8 /
-55.9 / 0.25, pacgan4 8 / 9.2 / 0.13, unrolled5 7 / 39.0 / 1.38; about 3 minutes of
-training on one CPU core (minibatch 5, unrolled5 21). The pacgan numbers are from
-batch 100 (50 or 25 packs), before these rows took the code's 100 packs; the grid25
-and wgan_gp cells have not been run yet.
+quality / reverse KL): ring8 gan 8 / 86.3 / 0.17, minibatch 5 / 14.8 / 1.96, pacgan2
+8 / 63.8 / 0.22, pacgan4 8 / 55.0 / 0.23, unrolled5 7 / 39.0 / 1.38, wgan_gp 1 / 0.1 /
+2.08; grid25 gan 7 / 1.2 / 1.47, minibatch 18 / 10.1 / 1.10, pacgan2 20 / 1.6 / 0.44,
+pacgan4 13 / 1.9 / 1.19, unrolled5 11 / 56.6 / 1.98, wgan_gp 8 / 2.0 / 1.43. Training
+takes about 2 minutes on one quiet CPU core for gan, 2.5 for pacgan2, 3.5 for pacgan4
+and minibatch, 11 for wgan_gp and 14 for unrolled5.
 """
 
 from experiments.configs import base
