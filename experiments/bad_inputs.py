@@ -69,6 +69,8 @@ CASES = (
     Case("label smoothing above 1", "train", _train("--config.label_smoothing=1.5")),
     Case("Adam beta of 1", "train", _train("--config.discriminator_optimizer.b2=1.0")),
     Case("unknown optimizer", "train", _train("--config.generator_optimizer.name=adamw")),
+    Case("unknown learning-rate schedule", "train",
+         _train("--config.discriminator_optimizer.schedule=cosine")),
     Case("unknown loss", "train", _train("--config.loss=wgan")),
     Case("unknown model", "train", _train("--config.model=stylegan")),
     Case("misspelt dataset", "train", _train("--config.dataset=mnits")),

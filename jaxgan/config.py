@@ -31,8 +31,9 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
   :class:`jaxgan.models.DCGANEncoder` built from the ``discriminator`` fields) and
   ``vae`` (``kl_weight``; ``decoder_std``, ``None`` for the sigma-VAE's optimal one).
 - optimisers: ``generator_optimizer`` and ``discriminator_optimizer`` (``name``:
-  adam, rmsprop or sgd; ``learning_rate``; ``b1``, ``b2``, ``momentum``), and
-  ``weight_clip`` (WGAN; ``None`` for off).
+  adam, rmsprop or sgd; ``learning_rate``; ``b1``, ``b2``, ``momentum``; ``schedule``:
+  ``constant``, the default, or ``linear``, the rate falling linearly to 0 at the
+  player's last update of ``num_steps``), and ``weight_clip`` (WGAN; ``None`` for off).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ __all__ = [
     "FRAMEWORKS",
     "MODEL_FIELDS",
     "OPTIMIZERS",
+    "SCHEDULES",
     "build_augmentation",
     "build_gan",
     "build_models",
@@ -67,6 +69,7 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+SCHEDULES = ("constant", "linear")
 FRAMEWORKS = ("gan", "vae")
 # The encoder of framework='vae' takes these of the DCGAN discriminator's fields.
 ENCODER_FIELDS = ("image_size", "channels", "ndf", "normalization")
@@ -97,10 +100,27 @@ MODEL_FIELDS = (
 TERM_FIELDS = ("weight", "every", "player", "warmup_steps", "regularizer")
 
 
+def learning_rate(config: ml_collections.ConfigDict, updates: int | None) -> optax.ScalarOrSchedule:
+    """The rate of ``{learning_rate, schedule}``: a constant, or with ``schedule='linear'``
+    a rate falling linearly from ``learning_rate`` at the first update to 0 after
+    ``updates`` updates (the player's updates over the run)."""
+    schedule = config.get("schedule", "constant") or "constant"
+    if schedule == "constant":
+        return config.learning_rate
+    if schedule != "linear":
+        raise ValueError(
+            f"optimizer schedule={schedule!r} is not supported; use one of {SCHEDULES}"
+        )
+    if not updates or updates < 1:
+        raise ValueError(f"schedule='linear' needs the run's update count; got {updates!r}")
+    return optax.linear_schedule(config.learning_rate, 0.0, updates)
+
+
 def build_optimizer(
-    config: ml_collections.ConfigDict, *, differentiable: bool = False
+    config: ml_collections.ConfigDict, *, differentiable: bool = False, updates: int | None = None
 ) -> optax.GradientTransformation:
-    """An Optax optimiser from ``{name, learning_rate, b1, b2, momentum}``.
+    """An Optax optimiser from ``{name, learning_rate, b1, b2, momentum, schedule}``;
+    ``updates``: how many updates the run makes with it (for ``schedule='linear'``).
 
     ``differentiable``: the update itself will be differentiated (an unrolled GAN's D
     updates). Adam's ``sqrt(nu)`` has an infinite derivative at ``nu = 0``, and a
@@ -109,15 +129,16 @@ def build_optimizer(
     root (Optax's advice for meta-learning) keeps it finite.
     """
     name = config.name
+    rate = learning_rate(config, updates)
     if name == "adam":
         return optax.adam(
-            config.learning_rate, b1=config.get("b1", 0.9), b2=config.get("b2", 0.999),
+            rate, b1=config.get("b1", 0.9), b2=config.get("b2", 0.999),
             eps_root=1e-8 if differentiable else 0.0,
         )  # fmt: skip
     if name == "rmsprop":
-        return optax.rmsprop(config.learning_rate)
+        return optax.rmsprop(rate)
     if name == "sgd":
-        return optax.sgd(config.learning_rate, momentum=config.get("momentum") or None)
+        return optax.sgd(rate, momentum=config.get("momentum") or None)
     raise ValueError(f"optimizer name={name!r} is not supported; use one of {OPTIMIZERS}")
 
 
@@ -232,6 +253,9 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN | VAE:
       ValueError: naming the field, for unknown names or inconsistent options.
     """
     generator, discriminator = build_models(config)
+    steps = config.get("num_steps")
+    g_updates = steps
+    d_updates = steps * config.get("n_critic", 1) if steps else None
     framework = config.get("framework", "gan")
     if framework not in FRAMEWORKS:
         raise ValueError(f"framework={framework!r} is not supported; use one of {FRAMEWORKS}")
@@ -240,8 +264,10 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN | VAE:
         return VAE(
             generator=generator,
             discriminator=discriminator,
-            generator_optimizer=build_optimizer(config.generator_optimizer),
-            discriminator_optimizer=build_optimizer(config.discriminator_optimizer),
+            generator_optimizer=build_optimizer(config.generator_optimizer, updates=g_updates),
+            discriminator_optimizer=build_optimizer(
+                config.discriminator_optimizer, updates=g_updates
+            ),
             latent_dim=config.latent_dim,
             kl_weight=float(vae.get("kl_weight", 1.0)),
             decoder_std=vae.get("decoder_std"),
@@ -249,7 +275,9 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN | VAE:
             ema_warmup=config.get("ema_warmup", True),
         )
     discriminator_optimizer = build_optimizer(
-        config.discriminator_optimizer, differentiable=bool(config.get("unrolled_steps"))
+        config.discriminator_optimizer,
+        differentiable=bool(config.get("unrolled_steps")),
+        updates=d_updates,
     )
     if config.get("weight_clip"):
         discriminator_optimizer = optax.chain(
@@ -259,7 +287,7 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN | VAE:
     return GAN(
         generator=generator,
         discriminator=discriminator,
-        generator_optimizer=build_optimizer(config.generator_optimizer),
+        generator_optimizer=build_optimizer(config.generator_optimizer, updates=g_updates),
         discriminator_optimizer=discriminator_optimizer,
         loss=losses.get(config.loss, **options) if options else config.loss,
         latent_dim=config.latent_dim if takes_latents(config) else None,

@@ -136,7 +136,7 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     takes the DCGAN pair, no condition and no discriminator terms).
     """
     from jaxgan import augment, losses, models, regularizers
-    from jaxgan.config import CONDITIONINGS, FRAMEWORKS, OPTIMIZERS
+    from jaxgan.config import CONDITIONINGS, FRAMEWORKS, OPTIMIZERS, SCHEDULES
     from jaxgan.data.pipeline import OFFLINE_DATASETS
     from jaxgan.parallel import STRATEGIES
     from jaxgan.step import PRECISIONS, UPDATES
@@ -180,6 +180,7 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     for player in ("generator_optimizer", "discriminator_optimizer"):
         c.choice(f"{player}.name", OPTIMIZERS)
         c.number(f"{player}.learning_rate", above=0)
+        c.choice(f"{player}.schedule", SCHEDULES, optional=True)
         for beta in ("b1", "b2", "momentum"):
             if c.get(f"{player}.{beta}") is not None:
                 c.number(f"{player}.{beta}", minimum=0, below=1)

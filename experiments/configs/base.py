@@ -74,12 +74,15 @@ def get_config() -> ml_collections.ConfigDict:
     # one after another (GAN.micro_batches); batch_size must divide by devices x micro_batches.
     c.micro_batches = 1
     # Optimisers.
+    # schedule: "constant" or "linear" (the rate falls linearly to 0 at the last update).
     c.generator_optimizer = ml_collections.ConfigDict(
-        {"name": "adam", "learning_rate": 2e-4, "b1": 0.5, "b2": 0.999, "momentum": 0.0}
-    )
+        {"name": "adam", "learning_rate": 2e-4, "b1": 0.5, "b2": 0.999, "momentum": 0.0,
+         "schedule": "constant"}
+    )  # fmt: skip
     c.discriminator_optimizer = ml_collections.ConfigDict(
-        {"name": "adam", "learning_rate": 2e-4, "b1": 0.5, "b2": 0.999, "momentum": 0.0}
-    )
+        {"name": "adam", "learning_rate": 2e-4, "b1": 0.5, "b2": 0.999, "momentum": 0.0,
+         "schedule": "constant"}
+    )  # fmt: skip
     c.weight_clip = ml_collections.FieldReference(None, field_type=float)
     # Run.
     c.num_steps = 1000

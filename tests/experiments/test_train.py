@@ -157,6 +157,38 @@ def test_regularizer_configs_build_the_terms():
         build_gan(config)
 
 
+def test_linear_schedule_falls_to_zero_over_each_players_updates():
+    from jaxgan.config import build_gan
+    from jaxgan.validation import check_config
+
+    config = dcgan("unused", num_steps=4, n_critic=2, update_order="alternating")
+    for player in (config.generator_optimizer, config.discriminator_optimizer):
+        player.name, player.learning_rate, player.schedule = "sgd", 0.5, "linear"
+    assert check_config(config) == []
+    gan = build_gan(config)
+
+    def steps(optimizer, count):  # SGD's update on a gradient of 1: minus the rate
+        state, rates = optimizer.init({"w": np.float32(0)}), []
+        for _ in range(count):
+            update, state = optimizer.update({"w": np.float32(1)}, state)
+            rates.append(-float(update["w"]))
+        return rates
+
+    # G updates once a step (4 in all); D twice (n_critic = 2, 8 in all).
+    np.testing.assert_allclose(steps(gan.generator_optimizer, 5), [0.5, 0.375, 0.25, 0.125, 0])
+    np.testing.assert_allclose(
+        steps(gan.discriminator_optimizer, 8), [0.5 * (1 - t / 8) for t in range(8)]
+    )
+    config.generator_optimizer.schedule = "constant"
+    assert steps(build_gan(config).generator_optimizer, 3) == [0.5, 0.5, 0.5]
+    config.generator_optimizer.schedule = "cosine"
+    assert check_config(config) == [
+        "generator_optimizer.schedule='cosine' is not one of: constant, linear"
+    ]
+    with pytest.raises(ValueError, match="schedule='cosine' is not supported; use one of"):
+        build_gan(config)
+
+
 def test_outputs_of_a_run(tmp_path, data_dir):
     workdir = tmp_path / "run"
     summary = train.run(dcgan(data_dir, num_steps=4), str(workdir))
