@@ -246,7 +246,8 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
         result["classifier_frechet_distance"] = classifier.frechet_distance(samples, train)
         result["classifier_frechet_distance_real_floor"] = classifier.frechet_distance(test, train)
         result["classifier_score"], result["classifier_score_std"] = classifier.score(samples)
-        if config["conditioning"] in ("labels", "projection", "acgan"):
+        kmeans = config.get("label_source", "dataset") == "kmeans"  # clusters, not digits
+        if config["conditioning"] in ("labels", "projection", "acgan") and not kmeans:
             result.update(_conditional_accuracy(classifier, samples, config["num_classes"]))
         # The score's splits assume examples in random order; the split files are sorted.
         shuffled = test[np.random.default_rng(0).permutation(len(test))]

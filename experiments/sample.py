@@ -4,7 +4,8 @@
 
 Writes ``DIR/sample_step_STEP.png`` (a grid) and ``DIR/sample_step_STEP.npz`` (array
 ``samples``, in [-1, 1]). No optimiser is built and no discriminator is loaded. A
-class-conditional run draws digit ``i mod 10`` in sample ``i``; a pix2pix run translates
+class-conditional run draws digit ``i mod 10`` in sample ``i`` (a self-conditioned one,
+``label_source='kmeans'``, its clusters in proportion to their sizes); a pix2pix run translates
 the first ``num_samples`` inputs of its dataset's test split; a LAPGAN pyramid (the
 workdir of ``experiments.lapgan``) chains its levels' latest generators, 7 -> 14 -> 28.
 EMA weights are sampled with BatchNorm statistics recomputed for them
@@ -40,6 +41,23 @@ def requested_labels(count: int, num_classes: int, offset: int = 0):
     import numpy as np
 
     return ((np.arange(count) + offset) % num_classes).astype(np.int32)
+
+
+def sampled_labels(config, count: int, offset: int = 0):
+    """The labels of samples ``offset ..`` of a label-conditioned run: the dataset's
+    classes in turn (:func:`requested_labels`), or for a self-conditioned run
+    (``label_source='kmeans'``) its clusters in proportion to their sizes
+    (:func:`jaxgan.data.clusters.proportional_labels`)."""
+    from jaxgan.config import cluster_count
+    from jaxgan.data import clusters
+
+    k = cluster_count(config)
+    if k is None:
+        return requested_labels(count, config.num_classes, offset)
+    fitted = clusters.dataset_clusters(
+        config.dataset, k, seed=config.seed, data_dir=config.get("data_dir")
+    )
+    return clusters.proportional_labels(count, fitted.frequencies, offset)
 
 
 STANDING_STATS_EXAMPLES = 2048
@@ -104,7 +122,8 @@ def sample_inputs(config, num_samples: int, seed: int = 0, *, key=None, offset: 
 
     Latents ``N(0, 1)`` from ``key`` (default ``jax.random.key(seed)``);
     class-conditional generators are asked for label ``i mod num_classes`` in sample
-    ``i`` (:func:`requested_labels`), caption-conditioned ones (StackGAN) for the test
+    ``i`` (:func:`requested_labels`; self-conditioned ones for clusters in proportion
+    to their sizes, :func:`sampled_labels`), caption-conditioned ones (StackGAN) for the test
     split's caption ``i mod N`` (:func:`held_out_captions`); image-conditioned
     ones get the first ``num_samples`` conditions of the test split
     (:func:`held_out_pairs`; fewer if the split is smaller), and latents beside them if
@@ -128,7 +147,7 @@ def sample_inputs(config, num_samples: int, seed: int = 0, *, key=None, offset: 
     if config.conditioning == "image":
         return (*inputs, z)
     if config.conditioning in ("labels", "projection", "acgan"):
-        return (z, requested_labels(num_samples, config.num_classes, offset))
+        return (z, sampled_labels(config, num_samples, offset))
     if config.conditioning == "text":
         captions = held_out_captions(config)["text"]
         return (z, captions[(np.arange(num_samples) + offset) % len(captions)])

@@ -10,7 +10,9 @@ The fields (see ``experiments/configs/base.py`` for every one with its default):
   ``image`` -- pix2pix, or a LAPGAN level when ``latent_dim`` is set too, ``unpaired``
   -- CycleGAN: G translates the real batch of two stacked domains, ``text`` -- StackGAN:
   G and D take a caption's embedding) and
-  ``num_classes``; ``pyramid_level`` and ``pyramid_levels`` (a LAPGAN level: the
+  ``num_classes``; ``label_source`` (``dataset``, or ``kmeans``: the labels are
+  ``num_classes`` k-means clusters of the training images, :mod:`jaxgan.data.clusters`,
+  a self-conditioned GAN); ``pyramid_level`` and ``pyramid_levels`` (a LAPGAN level: the
   pipeline yields that level of each image's Laplacian pyramid, see
   :func:`jaxgan.data.make_pipeline`); ``pretrained`` (submodule of the generator ->
   a workdir whose trained generator it starts from: StackGAN's stage I inside stage
@@ -60,6 +62,8 @@ __all__ = [
     "MODEL_FIELDS",
     "OPTIMIZERS",
     "SCHEDULES",
+    "LABEL_SOURCES",
+    "LABEL_CONDITIONINGS",
     "build_augmentation",
     "build_gan",
     "build_models",
@@ -70,6 +74,8 @@ __all__ = [
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCHEDULES = ("constant", "linear")
+LABEL_SOURCES = ("dataset", "kmeans")
+LABEL_CONDITIONINGS = ("labels", "projection", "acgan")
 FRAMEWORKS = ("gan", "vae")
 # The encoder of framework='vae' takes these of the DCGAN discriminator's fields.
 ENCODER_FIELDS = ("image_size", "channels", "ndf", "normalization")
@@ -83,6 +89,7 @@ MODEL_FIELDS = (
     "latent_dim",
     "conditioning",
     "num_classes",
+    "label_source",
     "dataset",
     "image_size",
     "pyramid_level",
@@ -324,7 +331,17 @@ def pipeline_options(config: ml_collections.ConfigDict) -> dict[str, Any]:
         n_critic=config.n_critic,
         worker_count=config.worker_count,
         pyramid=pyramid_option(config),
+        cluster_labels=cluster_count(config),
+        cluster_seed=config.seed,
     )
+
+
+def cluster_count(config: ml_collections.ConfigDict) -> int | None:
+    """How many k-means clusters label ``config``'s data (``label_source='kmeans'``);
+    ``None`` when the dataset's own labels are used."""
+    if config.get("label_source", "dataset") != "kmeans":
+        return None
+    return config.num_classes
 
 
 def pyramid_option(config: ml_collections.ConfigDict) -> tuple[int, int] | None:

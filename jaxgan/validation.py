@@ -136,7 +136,14 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
     takes the DCGAN pair, no condition and no discriminator terms).
     """
     from jaxgan import augment, losses, models, regularizers
-    from jaxgan.config import CONDITIONINGS, FRAMEWORKS, OPTIMIZERS, SCHEDULES
+    from jaxgan.config import (
+        CONDITIONINGS,
+        FRAMEWORKS,
+        LABEL_CONDITIONINGS,
+        LABEL_SOURCES,
+        OPTIMIZERS,
+        SCHEDULES,
+    )
     from jaxgan.data.pipeline import OFFLINE_DATASETS
     from jaxgan.parallel import STRATEGIES
     from jaxgan.step import PRECISIONS, UPDATES
@@ -172,6 +179,15 @@ def check_config(config: ml_collections.ConfigDict) -> list[str]:
                 f"{levels + 1} levels (0 the finest, {levels} the coarsest image)",
             )
     c.number("seed", integer=True)
+    c.choice("label_source", LABEL_SOURCES, optional=True)
+    if c.get("label_source") == "kmeans":
+        c.number("num_classes", minimum=2, integer=True)
+        if c.get("conditioning") not in LABEL_CONDITIONINGS:
+            c.fail(
+                "label_source",
+                f"needs a label-conditioned run (conditioning one of "
+                f"{', '.join(LABEL_CONDITIONINGS)}); conditioning is {c.get('conditioning')!r}",
+            )
     for path in ("feature_matching_weight", "auxiliary_weight", "l1_weight"):
         c.number(path, minimum=0)
     c.number("label_smoothing", minimum=0, below=1)

@@ -37,6 +37,10 @@ def get_config() -> ml_collections.ConfigDict:
     # from, in a fresh run (StackGAN's stage II: {"stage1": DIR}).
     c.pretrained = ml_collections.ConfigDict()
     c.num_classes = 10
+    # Where a label-conditioned run's labels come from: "dataset" (its labels) or "kmeans"
+    # (num_classes k-means clusters of the training images, sampled in proportion to
+    # their sizes: a self-conditioned GAN, unconditional overall; jaxgan.data.clusters).
+    c.label_source = "dataset"
     # Objective and schedule.
     # "vae": the VAE baseline (jaxgan.vae): G is its decoder, an encoder from D's fields.
     c.framework = "gan"

@@ -53,6 +53,12 @@ _KEYS = ("image", "label", "labels", "condition", "text")
 # Pixel value that maps to +1 (0 maps to -1).
 _MAX_PIXEL = {"digits_8x8": 16.0}
 
+
+def max_pixel(dataset: str) -> float | None:
+    """The value of a white pixel in ``dataset``'s images (``None`` for point data)."""
+    return None if dataset in POINT_DATASETS else _MAX_PIXEL.get(dataset, 255.0)
+
+
 CATALOG_HELP = (
     "Catalog TFDS datasets (mnist, fashion_mnist, cifar10, celeb_a, lsun/..., any TFDS "
     "name) must be prepared once on a machine with internet: `pip install tensorflow "
@@ -157,12 +163,15 @@ class _Examples:
     random_flip: bool
     n_critic: int
     pyramid: tuple[int, int] | None = None
+    labels: np.ndarray | None = None  # per record, replacing the records' own
 
     def __call__(self, indices: np.ndarray, rng: np.random.Generator) -> dict:
         if self.cache is not None:
             batch = {k: v[indices] for k, v in self.cache.items()}
         else:
             batch = _stack([self.source[int(i)] for i in indices])
+        if self.labels is not None:
+            batch["label"] = self.labels[indices]
         out = {}
         for key, value in batch.items():
             if key not in _KEYS:
@@ -290,6 +299,8 @@ def make_pipeline(
     worker_count: int = 0,
     cache: bool | None = None,
     pyramid: tuple[int, int] | None = None,
+    cluster_labels: int | None = None,
+    cluster_seed: int = 0,
 ) -> Pipeline:
     """Builds the input pipeline of ``dataset``.
 
@@ -312,6 +323,9 @@ def make_pipeline(
         Laplacian pyramid instead of the image (LAPGAN): the coarse image when
         ``level == levels``, else the residual as ``image`` and the coarser image
         upsampled as ``condition``.
+      cluster_labels: label each example with the nearest of this many k-means
+        clusters of the training split's images instead of its own label (a
+        self-conditioned GAN; :mod:`jaxgan.data.clusters`), fitted from ``cluster_seed``.
 
     Raises:
       ValueError: a batch size not divisible by the process count or larger than the
@@ -347,15 +361,26 @@ def make_pipeline(
     indices = indices.repeat(num_epochs).batch(local_batch * n_critic, drop_remainder=True)
     if cache is None:
         cache = dataset in BUILDERS
+    records = _stack(source.__getitems__(list(range(num_records)))) if cache else None
+    labels = None
+    if cluster_labels:
+        from jaxgan.data import clusters
+
+        fitted = clusters.dataset_clusters(dataset, cluster_labels, seed=cluster_seed,
+                                           data_dir=data_dir)  # fmt: skip
+        images = records["image"] if records is not None else _stack(source.__getitems__(
+            list(range(num_records))))["image"]  # fmt: skip
+        labels = fitted.assign(images, max_pixel(dataset) or 1.0)
     examples = _Examples(
         source=source,
-        cache=_stack(source.__getitems__(list(range(num_records)))) if cache else None,
-        max_pixel=None if dataset in POINT_DATASETS else _MAX_PIXEL.get(dataset, 255.0),
+        cache=records,
+        max_pixel=max_pixel(dataset),
         center_crop=center_crop,
         image_size=image_size,
         random_flip=random_flip,
         n_critic=n_critic,
         pyramid=None if pyramid is None else tuple(pyramid),
+        labels=labels,
     )
     if pyramid is not None and examples.max_pixel is None:
         raise ValueError(f"pyramid={pyramid} needs images; {dataset!r} holds points")

@@ -189,6 +189,33 @@ def test_linear_schedule_falls_to_zero_over_each_players_updates():
         build_gan(config)
 
 
+def test_self_conditioned_config_labels_data_and_samples_with_clusters(data_dir):
+    from experiments import sample
+    from jaxgan.config import pipeline_options
+    from jaxgan.data import clusters
+    from jaxgan.validation import check_config
+
+    config = dcgan(data_dir, conditioning="labels", label_source="kmeans", num_classes=6)
+    assert check_config(config) == [] and pipeline_options(config)["cluster_labels"] == 6
+    assert pipeline_options(dcgan(data_dir))["cluster_labels"] is None
+    fitted = clusters.dataset_clusters("mnist_5k", 6, seed=config.seed, data_dir=data_dir)
+    _, labels = sample.sample_inputs(config, 600)
+    assert np.abs(np.bincount(labels, minlength=6) - 600 * fitted.frequencies).max() <= 2
+    config.label_source = "dataset"  # a CGAN asks for each class in turn
+    np.testing.assert_array_equal(sample.sample_inputs(config, 12)[1], np.arange(12) % 6)
+    for changes, problem in [
+        ({"label_source": "knn"}, "label_source='knn' is not one of: dataset, kmeans"),
+        (
+            {"label_source": "kmeans", "conditioning": "none"},
+            "label_source='kmeans' needs a label-conditioned run (conditioning one of labels, "
+            "projection, acgan); conditioning is 'none'",
+        ),
+        ({"label_source": "kmeans", "num_classes": 1}, "num_classes=1 must be >= 2"),
+    ]:
+        bad = dcgan(data_dir, **{"conditioning": "labels", **changes})
+        assert check_config(bad) == [problem]
+
+
 def test_outputs_of_a_run(tmp_path, data_dir):
     workdir = tmp_path / "run"
     summary = train.run(dcgan(data_dir, num_steps=4), str(workdir))
