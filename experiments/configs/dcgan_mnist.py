@@ -14,6 +14,16 @@ recipe:
   score of 7.09 +- 0.05 (3 seeds; real digits 8.2 and 9.0; ``main`` in the same session:
   175.1 +- 4.3), about 7 minutes on one CPU core. The targets the project set (FD < 50,
   score > 8) are not reached.
+- ``kmeans10``: ``adam2e-3`` self-conditioned (Liu et al. 2020): G and D take one of 10
+  k-means clusters of the training digits' pixels as a CGAN takes a label
+  (``label_source='kmeans'``; clusters drawn in proportion to their sizes when sampling,
+  so no digit label is read), sampled from an EMA of G's weights (0.999 with warm-up,
+  BatchNorm statistics recomputed) after 3,000 steps, about 7.5 minutes on 2 CPU cores
+  (the table's train time per run, k-means and start-up included).
+  Table 11's ``lr2e-3_b2_0.99_kmeans10_ema0.999_3000`` row: expect a classifier FD of 21.4 +- 2.1 and a score of 8.23 +- 0.05 (3 seeds; real digits 8.2 and 9.0).
+  It meets both targets; it is not the default yet because the tools that read a main
+  job's workdir (``experiments.inversion``, ``experiments.discriminator_sampling``,
+  ``experiments.torch_twin``) take unconditional generators only.
 - ``main``: the same pair with Adam(2e-4, 0.5, 0.999), the main job until 2026-12-03
   (the rows of ``python -m experiments.reproduce main_job``, table 7, and of tables 8-10).
   Expect a classifier FD of 147 +- 4 and a score of 5.66 +- 0.05 (5 seeds; without the
@@ -24,29 +34,32 @@ recipe:
 - ``plain``: ``main`` as Radford et al.'s reference code has it, without those biases
   (the main job until the biases were measured).
 
-No EMA of G's weights: at this budget the EMA (0.999 with warm-up, BatchNorm statistics
-recomputed for it) measured FD 160 against the raw weights' 149 (``main``, seed 0, one
-run each), and 253 without the warm-up, whose average still held 22 % of the initial
-weights.
+No EMA of G's weights in the other recipes: for ``main`` the EMA (0.999 with warm-up,
+BatchNorm statistics recomputed for it) measured FD 160 against the raw weights' 149
+(seed 0, one run each), and 253 without the warm-up, whose average still held 22 % of
+the initial weights; for ``adam2e-3``, 73.7 against 74.7 (table 11).
 """
 
 from experiments.configs import base
 
-RECIPES = ("adam2e-3", "main", "plain")
+RECIPES = ("adam2e-3", "kmeans10", "main", "plain")
 
 
 def get_config(arg: str = "adam2e-3"):
     if arg not in RECIPES:
         raise ValueError(f"dcgan_mnist takes one of {RECIPES}; got {arg!r}")
     c = base.get_config()
-    if arg in ("adam2e-3", "main"):
+    if arg in ("adam2e-3", "kmeans10", "main"):
         c.generator.use_bias = True
         c.discriminator.use_bias = True
-    if arg == "adam2e-3":
+    if arg in ("kmeans10", "adam2e-3"):
         for optimizer in (c.generator_optimizer, c.discriminator_optimizer):
             optimizer.learning_rate = 2e-3
             optimizer.b2 = 0.99
-    c.num_steps = 1500
+    if arg == "kmeans10":  # self-conditioned: labels from 10 k-means clusters of the pixels
+        c.conditioning, c.label_source, c.num_classes = "labels", "kmeans", 10
+        c.ema_decay = 0.999
+    c.num_steps = 3000 if arg == "kmeans10" else 1500
     c.sample_every = 250
     c.checkpoint_every = 250
     return c

@@ -60,6 +60,16 @@ def test_the_main_jobs_default_is_the_recipe_row_the_readme_quotes():
     assert row.generator_optimizer.learning_rate == 2e-3 and row.discriminator_optimizer.b2 == 0.99
 
 
+def test_the_kmeans10_recipe_is_the_recipe_row_its_docstring_quotes():
+    from experiments.configs import dcgan_mnist
+
+    row = _configured(tables.RECIPE.cell("lr2e-3_b2_0.99_kmeans10_ema0.999_3000"))
+    assert dcgan_mnist.get_config("kmeans10").to_dict() == row.to_dict()
+    assert (row.label_source, row.num_classes, row.ema_decay, row.num_steps) == (
+        "kmeans", 10, 0.999, 3000,
+    )  # fmt: skip
+
+
 def test_toy_rows_give_d_the_codes_100_inputs_per_step():
     """PacGAN's code draws 100 packs of m; jaxgan's packing splits a batch into batch / m."""
     from experiments.configs import toy_mode_coverage
