@@ -212,6 +212,7 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
     import numpy as np
 
     from jaxgan import metrics
+    from jaxgan.config import LABEL_CONDITIONINGS
     from jaxgan.data import offline
     from jaxgan.metrics.classifier import dataset_images
 
@@ -247,7 +248,7 @@ def _metrics(result, dataset, samples, classifier, config, count, seed, weights,
         result["classifier_frechet_distance_real_floor"] = classifier.frechet_distance(test, train)
         result["classifier_score"], result["classifier_score_std"] = classifier.score(samples)
         kmeans = config.get("label_source", "dataset") == "kmeans"  # clusters, not digits
-        if config["conditioning"] in ("labels", "projection", "acgan") and not kmeans:
+        if config["conditioning"] in LABEL_CONDITIONINGS and not kmeans:
             result.update(_conditional_accuracy(classifier, samples, config["num_classes"]))
         # The score's splits assume examples in random order; the split files are sorted.
         shuffled = test[np.random.default_rng(0).permutation(len(test))]

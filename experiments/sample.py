@@ -133,7 +133,7 @@ def sample_inputs(config, num_samples: int, seed: int = 0, *, key=None, offset: 
     import jax
     import numpy as np
 
-    from jaxgan.config import takes_latents
+    from jaxgan.config import LABEL_CONDITIONINGS, takes_latents
 
     if config.conditioning == "unpaired":
         return (held_out_pairs(config, num_samples)["image"],)
@@ -146,7 +146,7 @@ def sample_inputs(config, num_samples: int, seed: int = 0, *, key=None, offset: 
     z = jax.random.normal(key, (num_samples, config.latent_dim))
     if config.conditioning == "image":
         return (*inputs, z)
-    if config.conditioning in ("labels", "projection", "acgan"):
+    if config.conditioning in LABEL_CONDITIONINGS:
         return (z, sampled_labels(config, num_samples, offset))
     if config.conditioning == "text":
         captions = held_out_captions(config)["text"]

@@ -171,7 +171,7 @@ def build_models(config: ml_collections.ConfigDict):
             f"conditioning={conditioning!r} is not supported; use one of {CONDITIONINGS}"
         )
     num_classes = config.get("num_classes")
-    if conditioning in ("labels", "projection", "acgan"):
+    if conditioning in LABEL_CONDITIONINGS:
         if not num_classes:
             raise ValueError(
                 f"conditioning={conditioning!r} needs num_classes; got {num_classes!r}"
@@ -194,7 +194,7 @@ def build_models(config: ml_collections.ConfigDict):
         fields = {k: v for k, v in discriminator_fields.items() if k in ENCODER_FIELDS}
         return generator, DCGANEncoder(latent_dim=2 * config.latent_dim, **fields)
     discriminator = arch.discriminator(**discriminator_fields)
-    if conditioning in ("labels", "projection", "acgan"):
+    if conditioning in LABEL_CONDITIONINGS:
         generator = ConditionalGenerator(generator, num_classes)
     spectral = discriminator_fields.get("normalization") == "spectral"
     if conditioning == "labels":
@@ -260,9 +260,8 @@ def build_gan(config: ml_collections.ConfigDict) -> GAN | VAE:
       ValueError: naming the field, for unknown names or inconsistent options.
     """
     generator, discriminator = build_models(config)
-    steps = config.get("num_steps")
-    g_updates = steps
-    d_updates = steps * config.get("n_critic", 1) if steps else None
+    g_updates = config.get("num_steps")  # each player's updates over the run
+    d_updates = g_updates * config.get("n_critic", 1) if g_updates else None
     framework = config.get("framework", "gan")
     if framework not in FRAMEWORKS:
         raise ValueError(f"framework={framework!r} is not supported; use one of {FRAMEWORKS}")
