@@ -145,13 +145,20 @@ def project(
 
 def train_encoder(encoder, generate: Generate, key: jax.Array, *, latent_dim: int,
                   steps: int, batch_size: int = 64, learning_rate: float = 1e-3,
-                  images: np.ndarray | None = None, pixel_weight: float = 1.0):  # fmt: skip
+                  images: np.ndarray | None = None, labels: np.ndarray | None = None,
+                  pixel_weight: float = 1.0):  # fmt: skip
     """Trains ``encoder`` (a Flax module, images -> latents ``(B, latent_dim)``) to invert G.
 
     Each step draws ``z ~ N(0, I)`` and regresses the encoder's code of ``G(z)`` on
     ``z`` (``mean((E(G(z)) - z)^2)``); with ``images`` (real data ``(N, ...)``) it adds
     iGAN's reconstruction loss on a batch of them, ``pixel_weight * mean((G(E(x)) -
     x)^2)``, so the guesses fit real images and not only G's own samples. Adam.
+
+    With ``labels`` (``(N,)`` integers, one per image of ``images``) G is
+    label-conditioned and called as ``generate(z, labels)``: each real image is
+    reconstructed with its own label, and G's samples take the labels of a random batch
+    of ``images``, so every label comes in its share of the data. The encoder still maps
+    an image to ``z`` alone.
 
     Returns ``(variables, history)``: the encoder's variables and the loss per step.
     Call it inside ``jax.jit`` with G's weights as an argument of the jitted function
@@ -162,26 +169,36 @@ def train_encoder(encoder, generate: Generate, key: jax.Array, *, latent_dim: in
         raise ValueError(f"batch_size={batch_size} must be >= 1")
     if images is not None and len(images) < batch_size:
         raise ValueError(f"images holds {len(images)} examples; batch_size={batch_size} needs more")
+    if labels is not None and (images is None or np.shape(labels) != (len(images),)):
+        raise ValueError(
+            f"labels of shape {np.shape(labels)} need images with one label each; got "
+            f"{'no images' if images is None else f'{len(images)} images'}"
+        )
     init_key, key = jax.random.split(key)
-    example = generate(jnp.zeros((1, latent_dim), jnp.float32))
+    example = generate(jnp.zeros((1, latent_dim), jnp.float32),
+                       *(() if labels is None else (jnp.zeros((1,), jnp.int32),)))  # fmt: skip
     variables = encoder.init(init_key, example)
     optimizer = optax.adam(learning_rate)
 
-    def loss_fn(variables, key, real):
-        latent_key, index_key = jax.random.split(key)
+    def loss_fn(variables, key, real, real_labels):
+        latent_key, index_key, label_key = jax.random.split(key, 3)
         z = jax.random.normal(latent_key, (batch_size, latent_dim), jnp.float32)
-        value = jnp.mean(jnp.square(encoder.apply(variables, generate(z)) - z))
+        condition = ()
+        if real_labels is not None:  # labels in their shares of the data
+            condition = (real_labels[jax.random.choice(label_key, real.shape[0], (batch_size,))],)
+        value = jnp.mean(jnp.square(encoder.apply(variables, generate(z, *condition)) - z))
         if real is not None:
             index = jax.random.choice(index_key, real.shape[0], (batch_size,), replace=False)
-            x = real[index]
-            value += pixel_weight * jnp.mean(jnp.square(generate(encoder.apply(variables, x)) - x))
+            x, own = real[index], () if real_labels is None else (real_labels[index],)
+            reconstruction = generate(encoder.apply(variables, x), *own)
+            value += pixel_weight * jnp.mean(jnp.square(reconstruction - x))
         return value
 
     @jax.jit
-    def train(variables, key, real):
+    def train(variables, key, real, real_labels):
         def step(carry, key):
             variables, opt_state = carry
-            value, grad = jax.value_and_grad(loss_fn)(variables, key, real)
+            value, grad = jax.value_and_grad(loss_fn)(variables, key, real, real_labels)
             updates, opt_state = optimizer.update(grad, opt_state, variables)
             return (optax.apply_updates(variables, updates), opt_state), value
 
@@ -190,7 +207,8 @@ def train_encoder(encoder, generate: Generate, key: jax.Array, *, latent_dim: in
         return variables, history
 
     # The images are an argument of the compiled loop, not a constant baked into it.
-    return train(variables, key, None if images is None else jnp.asarray(images, jnp.float32))
+    return train(variables, key, None if images is None else jnp.asarray(images, jnp.float32),
+                 None if labels is None else jnp.asarray(labels, jnp.int32))  # fmt: skip
 
 
 # ---------------------------------------------------------------------------

@@ -89,6 +89,37 @@ def test_trained_encoder_inverts_a_linear_generator(with_images):
     assert float(history[-1]) < 0.01 * float(history[0])
 
 
+OFFSETS = np.linalg.qr(np.concatenate([A, RNG.normal(size=(16, 2))], axis=1))[0][:, 3:].T * 3
+
+
+def conditional_linear_generator(z, labels):  # G(z, c) = A z + o_c, o_c outside A's range
+    return (z @ A.T + jnp.asarray(OFFSETS, jnp.float32)[labels]).reshape(z.shape[0], 4, 4, 1)
+
+
+def test_trained_encoder_inverts_a_label_conditioned_generator():
+    # E(x) = B x inverts G(z, c) = A z + o_c for every z and c only if B A = I and
+    # B o_c = 0: the offsets are orthogonal to A's columns, so such a B exists. The real
+    # images' reconstruction loss |A B x + o_c - x|^2 is 0 there only if each image is
+    # decoded with its own label c; with another label it is |o_c - o_c'|^2 = 18.
+    labels = RNG.integers(0, 2, size=256)
+    z = RNG.normal(size=(256, 3)).astype(np.float32)
+    images = np.asarray(conditional_linear_generator(z, labels))
+    variables, history = inversion.train_encoder(
+        LinearEncoder(), conditional_linear_generator, jax.random.key(0), latent_dim=3,
+        steps=800, batch_size=32, learning_rate=0.01, images=images, labels=labels,
+    )  # fmt: skip
+    b = np.asarray(variables["params"]["Dense_0"]["kernel"]).T  # (3, 16)
+    np.testing.assert_allclose(b @ A, np.eye(3), atol=0.03)
+    np.testing.assert_allclose(b @ OFFSETS.T, np.zeros((3, 2)), atol=0.05)
+    assert float(history[-1]) < 0.01 * float(history[0])
+    with pytest.raises(ValueError, match=r"labels of shape \(3,\) need images with one label "
+                                         "each; got 256 images"):  # fmt: skip
+        inversion.train_encoder(
+            LinearEncoder(), conditional_linear_generator, jax.random.key(0), latent_dim=3,
+            steps=1, images=images, labels=labels[:3],
+        )  # fmt: skip
+
+
 def test_dcgan_encoder_shapes_and_batch_independence():
     encoder = DCGANEncoder(image_size=28, channels=1, latent_dim=7, ndf=8)
     x = jnp.asarray(RNG.uniform(-1, 1, size=(4, 28, 28, 1)), jnp.float32)
