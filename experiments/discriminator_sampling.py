@@ -16,7 +16,11 @@ classifier's Fréchet distance and score for ``mnist_5k``):
 - ``ddls``: discriminator-driven latent sampling (Che et al. 2020): Langevin on
   ``p(z) ∝ N(z; 0, I) exp(D(G(z)))``, then ``G``.
 
-Images stay in [-1, 1] (every step is projected). ``--step_size`` (data space) defaults
+A label-conditioned run (CGAN, projection, AC-GAN; self-conditioned ones too) draws
+sample ``i`` of every set with the label :func:`experiments.sample.sample_inputs` gives
+it (classes in turn, or k-means clusters in proportion to their sizes): G and a CGAN's
+or projection D take it, AC-GAN's D is followed on its real/fake output. Packed runs are
+refused. Images stay in [-1, 1] (every step is projected). ``--step_size`` (data space) defaults
 to 0.01 for points and 0.05 for images, ``--latent_step_size`` to 0.01. Writes
 ``DIR/discriminator_sampling.json`` (metrics per set, with the settings) and
 ``DIR/discriminator_sampling.png`` (the sets side by side).
@@ -77,49 +81,63 @@ def draw(workdir, *, num_samples: int, seed: int, steps: int, step_size: float,
 
     from experiments.sample import restore_generator, restore_state, sample_inputs
     from jaxgan import refinement
+    from jaxgan.config import LABEL_CONDITIONINGS
 
     config, generator, g_variables, step, which = restore_generator(workdir, seed=seed)
-    if config.conditioning != "none" or config.get("packing", 1) != 1:
+    conditioning = config.conditioning
+    if conditioning not in ("none", *LABEL_CONDITIONINGS) or config.get("packing", 1) != 1:
         raise ValueError(
-            f"{workdir} is a {config.conditioning!r}-conditioned or packed run (packing="
-            f"{config.get('packing', 1)}); discriminator sampling takes an unconditional "
-            "D of one sample"
+            f"{workdir} is a {conditioning!r}-conditioned or packed run (packing="
+            f"{config.get('packing', 1)}); discriminator sampling takes an unconditional or "
+            "label-conditioned D of one sample"
         )
     gan, state = restore_state(workdir, dict(config))
     d_variables = {"params": state.discriminator_params, **state.discriminator_collections}
     report(f"step {step}: G with {which}; D in inference mode; {num_samples} samples per set")
 
-    def logit(x):
-        return gan.discriminator.apply(d_variables, x).reshape(x.shape[0])
+    # ``label`` is ``()`` (no labels) or ``(labels,)``, the chunk's labels.
+    def logit(x, label):
+        out = gan.discriminator.apply(d_variables, x, *(() if conditioning == "acgan" else label))
+        return (out[0] if conditioning == "acgan" else out).reshape(x.shape[0])
 
-    def generate(z):
-        return generator.apply(g_variables, z)
+    def generate(z, label):
+        return generator.apply(g_variables, z, *label)
 
-    (z,) = sample_inputs(config, num_samples, seed)
+    z, *labels = sample_inputs(config, num_samples, seed)
     keys = jax.random.split(jax.random.key(seed), 3)
-    shape = generate(z[:1]).shape[1:]
+    shape = generate(z[:1], tuple(label[:1] for label in labels)).shape[1:]
     low, high = _noise_range(config.dataset)
     noise = jax.random.uniform(keys[0], (num_samples, *shape), minval=low, maxval=high)
     bounds = None if config.dataset in TOY else (-1.0, 1.0)
     options = {"steps": steps, "step_size": step_size, "bounds": bounds}
-    latent_density = refinement.latent_log_density(generate, logit)
+
+    def ascent(z, label, x, key):
+        return refinement.gradient_ascent(lambda x: logit(x, label), x, **options)
+
+    def langevin(z, label, x, key):
+        return refinement.langevin(lambda x: logit(x, label), x, key, **options)
+
+    def ddls(z, label, x, key):
+        density = refinement.latent_log_density(lambda z: generate(z, label),
+                                                lambda x: logit(x, label))  # fmt: skip
+        return generate(refinement.langevin(density, z, key, steps=steps,
+                                            step_size=latent_step_size), label)  # fmt: skip
+
     procedures = {
-        "generator": lambda z, x, key: generate(z),
-        "argmax_from_noise": lambda z, x, key: refinement.gradient_ascent(logit, x, **options),
-        "langevin_from_noise": lambda z, x, key: refinement.langevin(logit, x, key, **options),
-        "ascent_from_generator": lambda z, x, key: refinement.gradient_ascent(
-            logit, generate(z), **options
-        ),
-        "ddls": lambda z, x, key: generate(refinement.langevin(
-            latent_density, z, key, steps=steps, step_size=latent_step_size
-        )),
-    }  # fmt: skip
+        "generator": lambda z, label, x, key: generate(z, label),
+        "argmax_from_noise": ascent,
+        "langevin_from_noise": langevin,
+        "ascent_from_generator": lambda z, label, x, key: ascent(z, label, generate(z, label), key),
+        "ddls": ddls,
+    }
     samples = {}
     for name in PROCEDURES:
         report(f"drawing {name}")
         procedure = jax.jit(procedures[name])
         parts = [
-            np.asarray(procedure(z[start : start + CHUNK], noise[start : start + CHUNK],
+            np.asarray(procedure(z[start : start + CHUNK],
+                                 tuple(label[start : start + CHUNK] for label in labels),
+                                 noise[start : start + CHUNK],
                                  jax.random.fold_in(keys[1], start)))
             for start in range(0, num_samples, CHUNK)
         ]  # fmt: skip

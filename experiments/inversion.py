@@ -5,10 +5,13 @@ constraints, interpolate between them (Zhu et al. 2016; :mod:`jaxgan.inversion`)
       [--learning_rate 0.05] [--encoder_steps 2000] [--feature_weight 0.01]
       [--prior_weight 0.1] [--edit_steps 200] [--smoothness 0.1] [--seed 0]
 
-Loads an unconditional digit run's generator (``DIR/checkpoints``; its EMA parameters
-when it keeps them), trains an encoder (:class:`jaxgan.models.DCGANEncoder`) on it and
-on the training digits, and reconstructs the first ``--num_images`` held-out digits
-five ways:
+Loads a digit run's generator (``DIR/checkpoints``; its EMA parameters when it keeps
+them), trains an encoder (:class:`jaxgan.models.DCGANEncoder`) on it and on the training
+digits, and reconstructs the first ``--num_images`` held-out digits five ways. A
+label-conditioned G (CGAN, projection, AC-GAN) draws each digit with its label: its
+digit class, or for a self-conditioned run (``label_source='kmeans'``, the main job) its
+nearest k-means cluster, which the pipeline gives it in training too; the encoder
+finds ``z`` alone.
 
 - ``nearest_neighbour``: the nearest training digit in pixels (the baseline: no G);
 - ``encoder``: ``G(E(x))``, the encoder's guess alone;
@@ -28,7 +31,8 @@ near the top whose edges the image must follow) -- each
 reported by its constraint loss before and after and by how much the image changed
 outside the constraint's mask. Writes ``DIR/inversion.json`` and ``DIR/inversion.png``
 (the digits, each reconstruction, the edits and a spherical interpolation between two
-projections).
+projections; for a label-conditioned G the second end is the edited digit nearest the
+middle that has the first's label).
 """
 
 from __future__ import annotations
@@ -98,10 +102,12 @@ def constraints(size: int = 28):
     }  # fmt: skip
 
 
-def fit_encoder(generator, g_variables, latent_dim: int, images, *, steps: int, seed: int):
+def fit_encoder(generator, g_variables, latent_dim: int, images, *, steps: int, seed: int,
+                labels=None):  # fmt: skip
     """``(encoder, variables, history, seconds)``: a :class:`jaxgan.models.DCGANEncoder`
     trained by :func:`jaxgan.inversion.train_encoder` on G's samples and ``images`` (the
-    training digits, ``(N, H, W, 1)`` in [-1, 1])."""
+    training digits, ``(N, H, W, 1)`` in [-1, 1]; ``labels``: theirs, for a
+    label-conditioned G)."""
     import jax
 
     from jaxgan import inversion
@@ -111,11 +117,11 @@ def fit_encoder(generator, g_variables, latent_dim: int, images, *, steps: int, 
     start = time.perf_counter()
     # G's weights are an argument of the compiled loop, not constants baked into it.
     e_variables, history = jax.jit(
-        lambda gv, images, key: inversion.train_encoder(
-            encoder, lambda z: generator.apply(gv, z), key, latent_dim=latent_dim,
-            steps=steps, images=images,
+        lambda gv, images, labels, key: inversion.train_encoder(
+            encoder, lambda z, *label: generator.apply(gv, z, *label), key,
+            latent_dim=latent_dim, steps=steps, images=images, labels=labels,
         )
-    )(g_variables, images, jax.random.key(seed))  # fmt: skip
+    )(g_variables, images, labels, jax.random.key(seed))  # fmt: skip
     jax.block_until_ready(history)
     return encoder, e_variables, history, time.perf_counter() - start
 
@@ -126,36 +132,44 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
     import jax.numpy as jnp
     import numpy as np
 
-    from experiments.sample import restore_generator
+    from experiments.sample import image_labels, restore_generator
     from jaxgan import inversion
+    from jaxgan.config import LABEL_CONDITIONINGS
     from jaxgan.metrics.classifier import DigitClassifier, dataset_images
 
     config, generator, g_variables, step, which = restore_generator(workdir)
-    if config.conditioning != "none":
-        raise ValueError(f"{workdir} is a {config.conditioning!r}-conditioned run; iGAN "
-                         "projects onto an unconditional generator")  # fmt: skip
+    conditioned = config.conditioning in LABEL_CONDITIONINGS
+    if not conditioned and config.conditioning != "none":
+        raise ValueError(
+            f"{workdir} is a {config.conditioning!r}-conditioned run; iGAN projects onto an "
+            "unconditional or label-conditioned generator"
+        )
     report(f"step {step}: G with {which}")
     guide = DigitClassifier.load_or_train(config.dataset, report=report)
     judge = DigitClassifier.load_or_train(config.dataset, seed=1, report=report)
-    train, _ = dataset_images(config.dataset, "train")
+    train, train_labels = dataset_images(config.dataset, "train")
     test, labels = dataset_images(config.dataset, "test")
     test, labels = test[: values.num_images], labels[: values.num_images]
+    # The labels G draws each digit with (None: G takes none).
+    g_train_labels = image_labels(config, train, train_labels) if conditioned else None
+    g_labels = image_labels(config, test, labels) if conditioned else None
 
     # Every network's weights enter the compiled programs as arguments: closed over, they
     # would be baked in as constants, which XLA compiles very slowly.
-    def generate_with(variables):
-        return lambda z: generator.apply(variables, z)
+    def generate_with(variables, g_labels):
+        return lambda z: generator.apply(variables, z, *(() if g_labels is None else (g_labels,)))
 
     report(f"training the encoder ({values.encoder_steps} steps on G and the training digits)")
     size = test.shape[1]
     encoder, e_variables, history, encoder_seconds = fit_encoder(
         generator, g_variables, config.latent_dim, train, steps=values.encoder_steps,
-        seed=values.seed,
+        seed=values.seed, labels=g_train_labels,
     )  # fmt: skip
 
-    def project(gv, cp, x, z, feature_weight):
+    def project(gv, cp, x, z, g_labels, feature_weight):
         return inversion.project(
-            generate_with(gv), x, z, steps=values.steps, learning_rate=values.learning_rate,
+            generate_with(gv, g_labels), x, z, steps=values.steps,
+            learning_rate=values.learning_rate,
             features=lambda images: guide.apply(images, features=True, params=cp),
             feature_weight=feature_weight, prior_weight=values.prior_weight,
         )[0]  # fmt: skip
@@ -172,8 +186,8 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
     ):
         report(f"projecting: {name}")
         latents[name], seconds[name] = cli.timed(
-            lambda gv, cp, x, z, w=weight: project(gv, cp, x, z, w),
-            g_variables, guide.params, x, start_z,
+            lambda gv, cp, x, z, c, w=weight: project(gv, cp, x, z, c, w),
+            g_variables, guide.params, x, start_z, g_labels,
         )  # fmt: skip
     for name in ("hybrid", "hybrid_features"):  # the hybrids pay for the encoder's guess too
         seconds[name] += seconds["encoder"]
@@ -183,9 +197,9 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
                  + np.sum(train.reshape(len(train), -1) ** 2, axis=1)[None])  # fmt: skip
     reconstructions = {"nearest_neighbour": train[np.argmin(distances, axis=1)]}
     seconds["nearest_neighbour"] = time.perf_counter() - start
-    generate = jax.jit(generator.apply)
+    generate = jax.jit(lambda gv, z, c: generate_with(gv, c)(z))
     for name, z in latents.items():
-        reconstructions[name] = np.asarray(generate(g_variables, z))
+        reconstructions[name] = np.asarray(generate(g_variables, z, g_labels))
 
     results = {"projection": {}, "edits": {}}
     for name in METHODS:
@@ -202,15 +216,17 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
 
     # The held-out split is ordered by digit: edit (and show) digits spread over it.
     chosen = np.linspace(0, len(test) - 1, min(EDITED, len(test))).astype(int)
+    chosen_labels = None if g_labels is None else g_labels[chosen]
     edited = latents["hybrid"][chosen]
     before = reconstructions["hybrid"][chosen]
     images = {name: values[chosen] for name, values in {"digits": test, **reconstructions}.items()}
     for name, (constraint, mask, shown) in constraints(size).items():
         report(f"editing: {name}")
-        z, _ = jax.jit(lambda gv, z, c=constraint: inversion.edit(
-            generate_with(gv), z, [c], smoothness=values.smoothness, steps=values.edit_steps,
-            learning_rate=values.learning_rate))(g_variables, edited)  # fmt: skip
-        after = np.asarray(generate(g_variables, z))
+        z, _ = jax.jit(lambda gv, z, g_labels, c=constraint: inversion.edit(
+            generate_with(gv, g_labels), z, [c], smoothness=values.smoothness,
+            steps=values.edit_steps, learning_rate=values.learning_rate,
+        ))(g_variables, edited, chosen_labels)  # fmt: skip
+        after = np.asarray(generate(g_variables, z, chosen_labels))
         outside = np.broadcast_to(mask == 0, after.shape)
         results["edits"][name] = {
             "constraint_loss_before": float(np.mean(constraint.loss(before))),
@@ -221,12 +237,25 @@ def run(workdir, values, report=lambda line: None) -> tuple[dict, dict]:
         images[f"edit_{name}"] = after
         images[f"target_{name}"] = shown
     ends = chosen[[0, len(chosen) // 2]]  # a zero and a digit from the split's middle
+    path_labels = None
+    if g_labels is not None:  # G draws the whole path with the first end's label
+        same = chosen[chosen_labels == chosen_labels[0]]
+        ends[1] = same[np.argmin(np.abs(same - ends[1]))]
+        path_labels = np.full(INTERPOLATION, g_labels[ends[0]], np.int32)
     path = inversion.interpolate(latents["hybrid"][ends[0]], latents["hybrid"][ends[1]],
                                  INTERPOLATION)  # fmt: skip
-    images["interpolation"] = np.asarray(generate(g_variables, path))
+    images["interpolation"] = np.asarray(generate(g_variables, path, path_labels))
     results.update(judge_accuracy=judge.accuracy, guide_accuracy=guide.accuracy, step=step,
-                   generator=which)  # fmt: skip
+                   generator=which, generator_labels=_labels_in_words(config))  # fmt: skip
     return results, images
+
+
+def _labels_in_words(config) -> str:
+    if config.conditioning == "none":
+        return "none (an unconditional G)"
+    if config.get("label_source", "dataset") == "kmeans":
+        return f"each digit's nearest of {config.num_classes} k-means clusters"
+    return "each digit's class"
 
 
 def figure(images: dict, results: dict, path, columns: int = 10) -> None:

@@ -48,16 +48,39 @@ def sampled_labels(config, count: int, offset: int = 0):
     classes in turn (:func:`requested_labels`), or for a self-conditioned run
     (``label_source='kmeans'``) its clusters in proportion to their sizes
     (:func:`jaxgan.data.clusters.proportional_labels`)."""
+    from jaxgan.data import clusters
+
+    fitted = _clusters(config)
+    if fitted is None:
+        return requested_labels(count, config.num_classes, offset)
+    return clusters.proportional_labels(count, fitted.frequencies, offset)
+
+
+def image_labels(config, images, labels):
+    """The labels a label-conditioned run's G draws ``images`` (``(N, H, W, C)`` in
+    [-1, 1]) with: their dataset ``labels``, or for a self-conditioned run
+    (``label_source='kmeans'``) their nearest k-means clusters, as the pipeline labels
+    them in training."""
+    import numpy as np
+
+    fitted = _clusters(config)
+    if fitted is None:
+        return np.asarray(labels, np.int32)
+    return fitted.assign((np.asarray(images, np.float64) + 1) / 2, max_pixel=1.0)
+
+
+def _clusters(config):
+    """The run's k-means clusters (:class:`jaxgan.data.clusters.Clusters`), or ``None``
+    when its labels are the dataset's."""
     from jaxgan.config import cluster_count
     from jaxgan.data import clusters
 
     k = cluster_count(config)
     if k is None:
-        return requested_labels(count, config.num_classes, offset)
-    fitted = clusters.dataset_clusters(
+        return None
+    return clusters.dataset_clusters(
         config.dataset, k, seed=config.seed, data_dir=config.get("data_dir")
     )
-    return clusters.proportional_labels(count, fitted.frequencies, offset)
 
 
 STANDING_STATS_EXAMPLES = 2048

@@ -3,12 +3,13 @@ and the zero-step sets are exactly their starting points."""
 
 import json
 
+import jax
 import numpy as np
 import pytest
 
 from experiments import discriminator_sampling, train
-from experiments.configs import conditional_mnist, dcgan_mnist, ring8
-from experiments.sample import sample
+from experiments.configs import conditional_mnist, dcgan_mnist, ring8, ring8_pacgan2
+from experiments.sample import restore_state, sample, sample_inputs
 from jaxgan import metrics
 from jaxgan.data import offline
 from tests.experiments.test_train import tiny
@@ -66,13 +67,42 @@ def test_zero_steps_leave_every_start_where_it_was(ring8_run):
 
 def test_digits_are_scored_by_the_classifier(tmp_path, data_dir, cache, mnist_classifier,
                                              monkeypatch):  # fmt: skip
+    # The main job's default: self-conditioned on k-means clusters.
     monkeypatch.setenv("JAXGAN_CACHE_DIR", str(cache))
-    train.run(tiny(dcgan_mnist.get_config(), data_dir, num_steps=2), str(tmp_path), verbose=False)
+    config = tiny(dcgan_mnist.get_config(), data_dir, num_steps=2)
+    assert config.label_source == "kmeans"
+    train.run(config, str(tmp_path), verbose=False)
     assert run(tmp_path, "--num_samples=16", "--steps=2") == 0
     results = json.loads((tmp_path / "discriminator_sampling.json").read_text())["results"]
     for name, result in results.items():
         assert np.isfinite(result["classifier_frechet_distance"]), name
         assert result["finite"] is True
+    _, generated = sample(str(tmp_path), num_samples=16, seed=0)
+    _, sets = discriminator_sampling.draw(
+        tmp_path, num_samples=16, seed=0, steps=0, step_size=0.05, latent_step_size=0.01
+    )
+    np.testing.assert_allclose(sets["generator"], generated, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sets["ddls"], generated, rtol=1e-5, atol=1e-6)
+
+
+def test_a_label_conditioned_d_is_ascended_with_each_samples_label(tmp_path, data_dir):
+    # One step of ascent from G(z, c) by hand: x + s * d D(x, c) / dx, clipped to [-1, 1],
+    # with c the label experiments.sample gives sample i (i mod 10).
+    config = tiny(conditional_mnist.get_config("cgan"), data_dir, num_steps=2)
+    train.run(config, str(tmp_path), verbose=False)
+    _, generated = sample(str(tmp_path), num_samples=12, seed=0)
+    _, sets = discriminator_sampling.draw(
+        tmp_path, num_samples=12, seed=0, steps=1, step_size=0.05, latent_step_size=0.01
+    )
+    np.testing.assert_allclose(sets["generator"], generated, rtol=1e-5, atol=1e-6)
+    gan, state = restore_state(tmp_path, dict(config))
+    variables = {"params": state.discriminator_params, **state.discriminator_collections}
+    _, labels = sample_inputs(config, 12, 0)
+    np.testing.assert_array_equal(labels, np.arange(12) % 10)
+    gradient = jax.grad(lambda x: gan.discriminator.apply(variables, x, labels).sum())(generated)
+    expected = np.clip(generated + 0.05 * np.asarray(gradient), -1, 1)
+    np.testing.assert_allclose(sets["ascent_from_generator"], expected, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(sets["ascent_from_generator"], generated)
 
 
 @pytest.mark.parametrize(
@@ -88,8 +118,8 @@ def test_bad_flags(ring8_run, capsys, flags, message):
     assert message in capsys.readouterr().err
 
 
-def test_conditioned_runs_are_refused(tmp_path, data_dir, capsys):
-    config = tiny(conditional_mnist.get_config("cgan"), data_dir, num_steps=2)
+def test_packed_runs_are_refused(tmp_path, data_dir, capsys):
+    config = tiny(ring8_pacgan2.get_config(), data_dir, num_steps=2)
     train.run(config, str(tmp_path), verbose=False)
     assert run(tmp_path, "--num_samples=4") == 2
-    assert "'labels'-conditioned or packed run" in capsys.readouterr().err
+    assert "'none'-conditioned or packed run (packing=2)" in capsys.readouterr().err

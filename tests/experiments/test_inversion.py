@@ -9,7 +9,9 @@ import pytest
 
 from experiments import guided_sampling, inversion, train
 from experiments.configs import conditional_mnist, dcgan_mnist
-from experiments.sample import sample
+from experiments.sample import image_labels, restore_generator, sample
+from jaxgan.data import clusters
+from jaxgan.data.offline import mnist_5k
 from jaxgan.metrics.classifier import dataset_images
 from tests.experiments.test_train import tiny
 
@@ -34,6 +36,15 @@ def judged_cache(tmp_path_factory, mnist_classifier, cache):
 @pytest.fixture(scope="module")
 def digit_run(tmp_path_factory, data_dir):
     workdir = tmp_path_factory.mktemp("dcgan")
+    config = tiny(dcgan_mnist.get_config("adam2e-3"), data_dir, num_steps=2)
+    train.run(config, str(workdir), verbose=False)
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def kmeans_run(tmp_path_factory, data_dir):
+    """The main job's default: self-conditioned on 10 k-means clusters."""
+    workdir = tmp_path_factory.mktemp("kmeans")
     train.run(tiny(dcgan_mnist.get_config(), data_dir, num_steps=2), str(workdir), verbose=False)
     return workdir
 
@@ -123,13 +134,45 @@ def test_bad_flags(digit_run, capsys, module, flags, message):
     assert message in capsys.readouterr().err
 
 
+def expected_labels(kind: str, count: int):
+    """By hand: the test digits' classes, or their nearest k-means centre by brute force
+    over the raw pixels (in [0, 1])."""
+    raw = mnist_5k("test")
+    if kind == "cgan":
+        return raw["label"][:count]
+    centers = clusters.dataset_clusters("mnist_5k", 10, seed=0).centers
+    pixels = raw["image"][:count].reshape(count, -1) / 255.0
+    return np.argmin(((pixels[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
+
+
+@pytest.mark.parametrize("kind", ["cgan", "kmeans"])
+def test_label_conditioned_generators_draw_each_digit_with_its_label(
+    kind, cgan_run, kmeans_run, judged_cache, monkeypatch
+):
+    monkeypatch.setenv("JAXGAN_CACHE_DIR", str(judged_cache))
+    workdir = {"cgan": cgan_run, "kmeans": kmeans_run}[kind]
+    values = inversion.define_flags()
+    values(["prog", f"--workdir={workdir}", "--num_images=40", "--steps=2",
+            "--encoder_steps=2", "--edit_steps=2"])  # fmt: skip
+    results, images = inversion.run(workdir, values)
+    expected = expected_labels(kind, 40)
+    config = restore_generator(workdir)[0]
+    test, labels = dataset_images("mnist_5k", "test")
+    np.testing.assert_array_equal(image_labels(config, test[:40], labels[:40]), expected)
+    assert ("k-means" in results["generator_labels"]) == (kind == "kmeans")
+    # The interpolation starts at digit 0's hybrid reconstruction and ends at that of
+    # the digit nearest the middle (20) with digit 0's label: G draws the path with it.
+    same = np.flatnonzero(expected == expected[0])
+    end = same[np.argmin(np.abs(same - 20))]
+    path = images["interpolation"]
+    np.testing.assert_allclose(path[0], images["hybrid"][0], atol=1e-4)
+    np.testing.assert_allclose(path[-1], images["hybrid"][end], atol=1e-4)
+    assert set(results["projection"]) == set(inversion.METHODS)
+
+
 def test_conditioned_and_wrong_runs_are_refused(digit_run, cgan_run, judged_cache, monkeypatch,
                                                 capsys, tmp_path):  # fmt: skip
     monkeypatch.setenv("JAXGAN_CACHE_DIR", str(judged_cache))
-    assert inversion.main(["prog", f"--workdir={cgan_run}", "--num_images=2"]) == 2
-    assert (
-        "'labels'-conditioned run; iGAN projects onto an unconditional" in capsys.readouterr().err
-    )
     assert guided_sampling.main(["prog", f"--workdir={cgan_run}"]) == 2
     assert "guided sampling steers an unconditional generator" in capsys.readouterr().err
     assert guided_sampling.main(["prog", f"--workdir={digit_run}", "--per_class=2",
