@@ -4,7 +4,8 @@
 
 Times, alternately in one process, the bare compiled ``dcgan28`` step
 (:func:`experiments.benchmark.prepare_jax`, batch 64, one placed batch reused) and the
-``dcgan_mnist`` run of :func:`experiments.train.run` on the same model and batch --
+``dcgan_mnist.py:adam2e-3`` run of :func:`experiments.train.run` on the same model and
+batch (the unconditional recipe, not the self-conditioned default) --
 its input pipeline, device prefetching, the non-finite stop, metrics, TensorBoard and
 the progress bar included. The loop's rate is the one it logs itself over its second
 window of ``--steps`` steps (the first holds the compilation; the final sample grid and
@@ -27,7 +28,7 @@ def loop_rate(steps: int, workdir: pathlib.Path) -> float:
     from experiments import train
     from experiments.configs import dcgan_mnist
 
-    config = dcgan_mnist.get_config()
+    config = dcgan_mnist.get_config("adam2e-3")
     config.num_steps = 2 * steps
     config.log_every = steps
     config.sample_every = config.checkpoint_every = 10 * steps

@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _config(use_bias: bool, **overrides):
-    config = dcgan_mnist.get_config()
+    config = dcgan_mnist.get_config("adam2e-3")
     config.generator.use_bias = use_bias
     config.discriminator.use_bias = use_bias
     for name, value in overrides.items():

@@ -57,7 +57,7 @@ def tiny(config, data_dir, **overrides):
 
 
 def dcgan(data_dir, **overrides):
-    return tiny(dcgan_mnist.get_config(), data_dir, **overrides)
+    return tiny(dcgan_mnist.get_config("adam2e-3"), data_dir, **overrides)
 
 
 def checkpoint_params(workdir, like_workdir=None):
