@@ -879,9 +879,10 @@ beta2 0.99 at 1e-3 and 75.8 ± 1.4 at 2e-3 (beta2 0.99), with the score rising f
 5.85 to 7.09 ± 0.05. Raising only G's rate (4e-4) gets part of the way (127).
 Neither batch 32 for twice the steps (158) nor the least-squares (269) or hinge (203)
 loss helps. `dcgan_mnist.py:adam2e-3` is the `lr2e-3_b2_0.99` row (the main job's
-default from 2026-12-03 to 2026-12-06). A larger rate overshoots (3e-3: FD 87.1, score 6.71, seed 0), and sampling 2e-3's
-G from an EMA of its weights (with warm-up and recomputed BatchNorm statistics) scores
-within a seed's spread of the raw weights (FD 73.7, score 6.93, seed 0).
+default from 2026-12-03 to 2026-12-06). A larger rate overshoots (3e-3: FD 87.1, score
+6.71, seed 0), and sampling 2e-3's G from an EMA of its weights (with warm-up and
+recomputed BatchNorm statistics) scores within a seed's spread of the raw weights (FD
+73.7, score 6.93, seed 0).
 
 **Self-conditioning** closes most of the rest. The class-conditional CGAN of table 5
 reaches FD 40 and a score of 8.2 at Radford et al.'s rate, but reads the digits' labels;
@@ -900,7 +901,8 @@ A first probe (a script outside the repository that relabelled the data, with cl
 sampled uniformly) scored FD 53 with 10 clusters and 122 with
 20 (seed 0). Without self-conditioning, more steps at this rate did not help (seed 0,
 one run each: `python -m experiments.train --config
-experiments/configs/dcgan_mnist.py:adam2e-3 --config.num_steps=3000`, FD 84; adding `--config.generator_optimizer.schedule=linear
+experiments/configs/dcgan_mnist.py:adam2e-3 --config.num_steps=3000`, FD 84; adding
+`--config.generator_optimizer.schedule=linear
 --config.discriminator_optimizer.schedule=linear`, the rate decayed to 0, 93; adding
 `--config.ema_decay=0.999` instead, 70; each then `python -m experiments.evaluate`, with
 this table's classifier).

@@ -1,6 +1,7 @@
 """The DCGAN-28 main job written independently in PyTorch, to compare jaxgan's training with.
 
-  python -m experiments.torch_twin --config experiments/configs/dcgan_mnist.py --workdir /tmp/twin
+  python -m experiments.torch_twin --config experiments/configs/dcgan_mnist.py:adam2e-3 \
+      --workdir /tmp/twin
   python -m experiments.evaluate --workdir /tmp/twin
 
 Takes the same config and ``--config.*`` overrides as ``experiments.train`` and mirrors a
@@ -17,8 +18,9 @@ Writes ``samples.npz`` (``num_final_samples`` images, NHWC in [-1, 1]), ``sample
 (the first 100) and ``summary.json`` with ``"samples_only": true``, which
 ``experiments.evaluate`` scores with jaxgan's digit classifier as it scores a jaxgan
 run. Anything the twin does not
-mirror (another model, loss, dataset, optimiser, penalty) is refused with the list of
-what it supports. PyTorch is an optional dependency (the test extra).
+mirror (another model, loss, dataset, optimiser, penalty, a label conditioning such as
+the main job's default self-conditioned ``kmeans10``) is refused with the list of what
+it supports. PyTorch is an optional dependency (the test extra).
 """
 
 from __future__ import annotations

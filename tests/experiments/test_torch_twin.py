@@ -123,3 +123,9 @@ def test_the_twin_refuses_what_it_does_not_mirror(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "does not mirror loss='wasserstein' (the twin supports ('non_saturating',))" in err
     assert "n_critic=5 (only 1)" in err and not (tmp_path / "w").exists()
+    # The main job's default is self-conditioned: a label conditioning the twin lacks.
+    argv[2] = str(ROOT / "experiments/configs/dcgan_mnist.py")
+    assert torch_twin.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "conditioning='labels' (the twin supports ('none',))" in err
+    assert not (tmp_path / "w").exists()
