@@ -32,6 +32,7 @@ import collections
 import concurrent.futures
 import datetime
 import json
+import math
 import os
 import pathlib
 import platform
@@ -216,6 +217,13 @@ def _number(value, column: tables.Column) -> str:
 
 
 def _mean_sd(values, column: tables.Column) -> str:
+    """``mean ± sd`` (sample sd) over seeds; non-finite values (a reverse KL of a run that
+    captured no mode is infinite) are left out of both and counted beside them."""
+    finite = [v for v in values if math.isfinite(v)]
+    if len(finite) < len(values):
+        odd = ", ".join(sorted({str(v) for v in values if not math.isfinite(v)}))
+        shown = _mean_sd(finite, column) if finite else odd
+        return f"{shown} ({len(values) - len(finite)} of {len(values)} seeds: {odd})"
     if len(values) < 2:
         return _number(values[0] if values else None, column)
     scaled = [v * column.scale for v in values]

@@ -95,6 +95,16 @@ def _fake_run(directory, modes, hq, kl, train_s):
                                                           "cores": 1}))  # fmt: skip
 
 
+def test_non_finite_seeds_are_counted_beside_the_finite_mean_and_sd():
+    column = tables.Column("reverse_kl", "reverse KL")
+    # Mean and sample sd of 2.08 and 1.18 by hand: 1.63 and 0.45 * sqrt(2) = 0.636.
+    assert reproduce._mean_sd([2.08, float("inf"), 1.18], column) == (  # noqa: SLF001
+        "1.63 ± 0.64 (1 of 3 seeds: inf)"
+    )
+    assert reproduce._mean_sd([float("inf"), 0.5], column) == "0.50 (1 of 2 seeds: inf)"  # noqa: SLF001
+    assert reproduce._mean_sd([float("inf")] * 2, column) == "inf (2 of 2 seeds: inf)"  # noqa: SLF001
+
+
 def test_written_table_has_mean_sd_over_seeds_beside_the_paper(tmp_path):
     table = tables.get("toy_mode_coverage")
     cell = table.cell("grid25/pacgan4")
