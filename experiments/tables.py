@@ -169,9 +169,10 @@ experiments/configs/toy_mode_coverage.py:ring8,ROW --config.num_steps=600
 --config.log_every=300`, 2026-12-06): GAN 57, PacGAN2 45, PacGAN4 33, minibatch
 discrimination 32, WGAN-GP 9.2 (5 critic updates each), unrolled GAN 7.1. With about
 25 s of start-up and evaluation per run that is 75 core-minutes per seed of the whole
-table, or 3.1 hours for 5 seeds with `--jobs 2`. The times in the table are longer (the
-GAN's 3:37 against the 2:10 these rates give) because the seed-0 runs shared the two
-cores with other jobs. The PacGAN code trains 400 epochs
+table, or 3.1 hours for 5 seeds with `--jobs 2`. The table's times are medians over the
+seeds' runs, each pinned to one core (`taskset`) while the other core ran other jobs
+(the GAN's median 2:05 against the 2:10 these rates give; the unrolled and WGAN-GP
+rows ran 12-24 minutes). The PacGAN code trains 400 epochs
 of 100,000 points: **400,000 steps, 67x this budget**, so these runs are far from
 converged and the table compares the methods early in training, not at the papers'
 end point. The training set is 50,000 points (the code: 100,000).
@@ -185,16 +186,23 @@ layer (PacGAN does not give its settings).
 authors' code draws 100 packs of m (D sees 100 m points of each kind, G makes 100 m).
 The PacGAN rows therefore set `batch_size` to 100 m (200 and 400).
 
-**What seed 0 shows** (one run per cell; more seeds will say how much of it is noise).
-On ring8 every method but minibatch discrimination (5 modes) and WGAN-GP (1 mode: at
-6,000 steps its samples are still a spread cloud beside the ring) finds all 8
-modes or 7 (unrolled); the plain GAN has the most high-quality samples (86 %), and
-packing lowers it (64 % and 55 %) where the paper reports 96 % for PacGAN2 at 67x the
-budget. On grid25 no method is near the papers' 24-25 modes: PacGAN2 20, minibatch
-discrimination 18, PacGAN4 13, unrolled 11 (but with the most high-quality samples,
-57 %), WGAN-GP 8 and the plain GAN 7 (paper 17.3), with 1-10 % high quality for all
-but the unrolled GAN (papers: above 90 % for GAN and PacGAN). So packing's gain over
-the GAN on grid25 shows (20 and 13 modes against 7), but not the papers' levels.""",
+**What the seeds show** (41 of the 60 runs: 4 seeds of every ring8 cell, 3 of every
+grid25 cell but WGAN-GP's 2). On ring8 the plain GAN finds all 8 modes at every seed
+(paper: 6.3) with the most high-quality samples (81 ± 10 %); packing also finds all 8
+but lowers the high-quality share (PacGAN2 71 ± 8 %, PacGAN4 40 ± 14 %) where the paper
+reports 96 % for PacGAN2 at 67x the budget. Minibatch discrimination finds 5-8 modes
+with 15-70 % high quality depending on the seed, the unrolled GAN 6-7, and WGAN-GP at
+most 3: at 6,000 steps its samples are still a spread cloud beside the ring, and at
+seed 1 none is within 3 sigma of a mode (no mode captured, so its reverse KL is
+infinite; the table's mean leaves it out and says so). On grid25 no method is near the
+papers' 24-25 modes, and the seeds differ more than the methods do: the plain GAN
+found 7, 21 and 17 modes (paper 17.3), minibatch discrimination 18, 23 and 17, PacGAN2
+20, 11 and 10, PacGAN4 13, 14 and 10, the unrolled GAN 11, 18 and 16 (with the most
+high-quality samples, 30-57 %), WGAN-GP 8 and 14. Seed 0's reading that packing beats
+the GAN on grid25 (20 and 13 modes against 7) does not survive more seeds: at this
+budget packing lowers the high-quality share (1-3 % against the GAN's 1-17 %) and does
+not raise the modes found. High quality stays at 1-25 % for all but the unrolled GAN
+(papers: above 90 % for GAN and PacGAN).""",
     figure="points.png",
 )
 
