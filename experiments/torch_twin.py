@@ -11,16 +11,22 @@ LeakyReLU -> Dense 1), with a bias exactly where the config's ``use_bias`` gives
 (G's output layer; D's first and last layers), DCGAN initialisation (weights N(0, 0.02),
 BatchNorm scales N(1, 0.02)), the non-saturating loss, Adam with the config's settings,
 its batch size and number of steps, and the EMA of G's weights with BatchNorm
-statistics recomputed for them when ``ema_decay`` is set. The data order and the
+statistics recomputed for them when ``ema_decay`` is set. A CGAN run
+(``conditioning='labels'``, such as the main job's default self-conditioned
+``kmeans10``) is mirrored too: G reads ``concat(z, one_hot(label))`` and D the one-hot
+label appended to the image as constant channels, as ``jaxgan.models.conditional``
+has them; G draws each batch's fakes with the real digits' labels, as jaxgan's step
+does, and the labels are the dataset's or, for ``label_source='kmeans'``, the same
+k-means clusters jaxgan fits (``jaxgan.data.clusters``), drawn for the final samples in
+the order ``experiments.sample.sampled_labels`` gives. The data order and the
 latents are PyTorch's own, seeded by ``config.seed``: a twin, not a bit-for-bit copy.
 
 Writes ``samples.npz`` (``num_final_samples`` images, NHWC in [-1, 1]), ``samples.png``
 (the first 100) and ``summary.json`` with ``"samples_only": true``, which
 ``experiments.evaluate`` scores with jaxgan's digit classifier as it scores a jaxgan
-run. Anything the twin does not
-mirror (another model, loss, dataset, optimiser, penalty, a label conditioning such as
-the main job's default self-conditioned ``kmeans10``) is refused with the list of what
-it supports. PyTorch is an optional dependency (the test extra).
+run. Anything the twin does not mirror (another model, loss, dataset, optimiser,
+penalty, a projection or AC-GAN discriminator) is refused with the list of what it
+supports. PyTorch is an optional dependency (the test extra).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ SUPPORTED = {
     "dataset": ("mnist_5k",),
     "model": ("dcgan",),
     "loss": ("non_saturating",),
-    "conditioning": ("none",),
+    "conditioning": ("none", "labels"),
     "update_order": ("alternating",),
 }
 
@@ -69,10 +75,15 @@ def check(config) -> None:
 
 
 def build(config):
-    """``(generator, discriminator)`` as ``torch.nn`` modules, DCGAN-initialised."""
+    """``(generator, discriminator)`` as ``torch.nn`` modules, DCGAN-initialised.
+
+    For a CGAN run their inputs are :func:`generator_input` and
+    :func:`discriminator_input`: ``num_classes`` more latent units and image channels.
+    """
     from torch import nn
 
-    latent, channels = config.latent_dim, config.generator.channels
+    classes = label_count(config)
+    latent, channels = config.latent_dim + classes, config.generator.channels
     ngf, ndf = config.generator.ngf, config.discriminator.ndf
     g_bias = bool(config.generator.get("use_bias", False))
     d_bias = bool(config.discriminator.get("use_bias", False))
@@ -83,7 +94,7 @@ def build(config):
         nn.ConvTranspose2d(ngf, channels, 4, 2, 1, bias=g_bias), nn.Tanh(),
     )  # fmt: skip
     discriminator = nn.Sequential(
-        nn.Conv2d(channels, ndf, 4, 2, 1, bias=d_bias), nn.LeakyReLU(0.2),
+        nn.Conv2d(channels + classes, ndf, 4, 2, 1, bias=d_bias), nn.LeakyReLU(0.2),
         nn.Conv2d(ndf, 2 * ndf, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * ndf),
         nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(7 * 7 * 2 * ndf, 1, bias=d_bias),
     )  # fmt: skip
@@ -98,9 +109,54 @@ def build(config):
     return generator, discriminator
 
 
-def standing_statistics(generator, latent_dim: int, batch_size: int, examples: int, seed: int):
+def label_count(config) -> int:
+    """How many labels G and D are conditioned on: 0 for an unconditional run."""
+    return config.num_classes if config.conditioning == "labels" else 0
+
+
+def generator_input(z, labels, classes: int):
+    """G's input: ``z`` ``(B, latent_dim)`` with ``one_hot(labels)`` appended (CGAN);
+    ``z`` itself when ``classes`` is 0."""
+    import torch
+    import torch.nn.functional as F
+
+    if not classes:
+        return z
+    return torch.cat([z, F.one_hot(labels, classes).to(z.dtype)], dim=1)
+
+
+def discriminator_input(images, labels, classes: int):
+    """D's input: NCHW ``images`` with ``one_hot(labels)`` appended as ``classes``
+    constant channels (CGAN); the images themselves when ``classes`` is 0."""
+    import torch
+    import torch.nn.functional as F
+
+    if not classes:
+        return images
+    code = F.one_hot(labels, classes).to(images.dtype)[:, :, None, None]
+    size = images.shape
+    return torch.cat([images, code.expand(size[0], classes, size[2], size[3])], dim=1)
+
+
+def training_labels(config, digits: dict):
+    """The label of each training digit (``digits``: ``image`` uint8 NHWC, ``label``):
+    its class, or for a self-conditioned run (``label_source='kmeans'``) its nearest of
+    the k-means clusters jaxgan's input pipeline labels it with."""
+    from jaxgan.config import cluster_count
+    from jaxgan.data import clusters
+
+    if not cluster_count(config):
+        return digits["label"]
+    fitted = clusters.dataset_clusters(config.dataset, config.num_classes, seed=config.seed)
+    return fitted.assign(digits["image"])
+
+
+def standing_statistics(
+    generator, inputs, latent_dim: int, batch_size: int, examples: int, seed: int
+):  # fmt: skip
     """Recomputes G's BatchNorm statistics for its current weights (cumulative averages
-    over ``examples`` latents in training mode), as jaxgan does for its EMA."""
+    over ``examples`` samples in training mode), as jaxgan does for its EMA. ``inputs(z,
+    offset)`` is G's input for latents ``z`` of samples ``offset ..``."""
     import torch
     from torch import nn
 
@@ -111,8 +167,9 @@ def standing_statistics(generator, latent_dim: int, batch_size: int, examples: i
     rng = torch.Generator().manual_seed(seed + 1_000_003)
     generator.train()
     with torch.no_grad():
-        for _ in range(-(-examples // batch_size)):
-            generator(torch.randn(batch_size, latent_dim, generator=rng))
+        for index in range(-(-examples // batch_size)):
+            z = torch.randn(batch_size, latent_dim, generator=rng)
+            generator(inputs(z, index * batch_size))
     for norm in norms:
         norm.momentum = 0.1
     generator.eval()
@@ -126,15 +183,25 @@ def train(config, workdir: pathlib.Path, report=print) -> dict:
     import torch
     import torch.nn.functional as F
 
-    from experiments.sample import STANDING_STATS_EXAMPLES
+    from experiments.sample import STANDING_STATS_EXAMPLES, sampled_labels
     from jaxgan import summaries
     from jaxgan.data import offline
 
     check(config)
     torch.set_num_threads(len(os.sched_getaffinity(0)))  # one per core this run may use
     torch.manual_seed(config.seed)
-    data = torch.from_numpy(offline.mnist_5k("train")["image"].astype(np.float32) / 127.5 - 1)
+    digits = offline.mnist_5k("train")
+    data = torch.from_numpy(digits["image"].astype(np.float32) / 127.5 - 1)
     data = data.permute(0, 3, 1, 2).contiguous()  # NCHW
+    classes = label_count(config)
+    labels = torch.from_numpy(training_labels(config, digits).astype(np.int64))
+
+    def sampler_input(z, offset):  # G's input for samples offset.., labelled as jaxgan's
+        if not classes:
+            return z
+        requested = torch.from_numpy(sampled_labels(config, len(z), offset).astype(np.int64))
+        return generator_input(z, requested, classes)
+
     generator, discriminator = build(config)
     ema = copy.deepcopy(generator) if config.ema_decay is not None else None
 
@@ -152,16 +219,22 @@ def train(config, workdir: pathlib.Path, report=print) -> dict:
     for step in range(1, config.num_steps + 1):
         if position + batch > len(data):
             order, position = torch.randperm(len(data), generator=rng), 0
-        real = data[order[position : position + batch]]
+        index = order[position : position + batch]
+        real, label = data[index], labels[index]  # G draws its fakes with the real labels
         position += batch
-        fake = generator(torch.randn(batch, config.latent_dim, generator=rng))
+        z = torch.randn(batch, config.latent_dim, generator=rng)
+        fake = generator(generator_input(z, label, classes))
+
+        def discriminate(images, label=label):
+            return discriminator(discriminator_input(images, label, classes))
+
         d_loss = F.binary_cross_entropy_with_logits(
-            discriminator(real), ones
-        ) + F.binary_cross_entropy_with_logits(discriminator(fake.detach()), zeros)
+            discriminate(real), ones
+        ) + F.binary_cross_entropy_with_logits(discriminate(fake.detach()), zeros)
         d_opt.zero_grad()
         d_loss.backward()
         d_opt.step()
-        g_loss = F.binary_cross_entropy_with_logits(discriminator(fake), ones)
+        g_loss = F.binary_cross_entropy_with_logits(discriminate(fake), ones)
         g_opt.zero_grad()
         g_loss.backward()
         g_opt.step()
@@ -177,12 +250,17 @@ def train(config, workdir: pathlib.Path, report=print) -> dict:
     wall = time.perf_counter() - start
     sampler = generator
     if ema is not None:
-        standing_statistics(ema, config.latent_dim, batch, STANDING_STATS_EXAMPLES, config.seed)
+        standing_statistics(
+            ema, sampler_input, config.latent_dim, batch, STANDING_STATS_EXAMPLES, config.seed
+        )
         sampler = ema
     sampler.eval()
     with torch.no_grad():
         latents = torch.randn(config.num_final_samples, config.latent_dim, generator=rng)
-        samples = torch.cat([sampler(chunk) for chunk in latents.split(500)])
+        samples = torch.cat([
+            sampler(sampler_input(chunk, offset))
+            for offset, chunk in zip(range(0, len(latents), 500), latents.split(500), strict=True)
+        ])  # fmt: skip
     workdir.mkdir(parents=True, exist_ok=True)
     samples = samples.permute(0, 2, 3, 1).numpy()
     np.savez(workdir / "samples.npz", samples=samples)

@@ -11,13 +11,14 @@ import torch
 from experiments import cli, evaluate, torch_twin
 from experiments.configs import dcgan_mnist, wgan_gp_mnist
 from jaxgan.config import build_models
+from jaxgan.data import make_pipeline, offline
 from jaxgan.metrics.classifier import dataset_images
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def _config(use_bias: bool, **overrides):
-    config = dcgan_mnist.get_config("adam2e-3")
+def _config(use_bias: bool, recipe: str = "adam2e-3", **overrides):
+    config = dcgan_mnist.get_config(recipe)
     config.generator.use_bias = use_bias
     config.discriminator.use_bias = use_bias
     for name, value in overrides.items():
@@ -58,32 +59,46 @@ def _copy_into_torch(params, generator, discriminator):
         put(discriminator[6], bias=d["Dense_0"]["bias"])
 
 
-@pytest.mark.parametrize("use_bias", [False, True], ids=["no_bias", "bias"])
-def test_the_twin_computes_jaxgans_networks(use_bias):
-    config = _config(use_bias)
+@pytest.mark.parametrize(
+    "use_bias,recipe",
+    [(False, "adam2e-3"), (True, "adam2e-3"), (True, "kmeans10")],
+    ids=["no_bias", "bias", "self_conditioned"],
+)
+def test_the_twin_computes_jaxgans_networks(use_bias, recipe):
+    config = _config(use_bias, recipe)
     generator, discriminator = build_models(config)
     z = np.asarray(jax.random.normal(jax.random.key(0), (16, 100)))
-    g_vars = generator.init(jax.random.key(1), z)
-    images = np.asarray(generator.apply(g_vars, z))
-    d_vars = discriminator.init(jax.random.key(2), images)
+    # A CGAN run (the self-conditioned default) conditions both players on 10 labels.
+    classes = torch_twin.label_count(config)
+    assert classes == (10 if recipe == "kmeans10" else 0)
+    labels = np.arange(16) % 10 if classes else None
+    g_in, d_in = (z, labels) if classes else (z,), (labels,) if classes else ()
+    g_vars = generator.init(jax.random.key(1), *g_in)
+    images = np.asarray(generator.apply(g_vars, *g_in))
+    d_vars = discriminator.init(jax.random.key(2), images, *d_in)
     # Non-zero biases, so a bias in the wrong place shows.
     g_vars, d_vars = (
         jax.tree.map(lambda x: x + 0.05 * np.random.default_rng(3).normal(size=x.shape), v)
         for v in (g_vars, d_vars)
     )
+    g_params, d_params = g_vars["params"], d_vars["params"]
+    if classes:  # the conditional wrappers hold the networks
+        g_params, d_params = g_params["generator"], d_params["discriminator"]
     names = ("ConvTranspose_1", "Conv_0", "Dense_0")
-    trees = (g_vars["params"], d_vars["params"], d_vars["params"])
+    trees = (g_params, d_params, d_params)
     assert [("bias" in tree[name]) for tree, name in zip(trees, names, strict=True)] == [
         use_bias
     ] * 3
     twin_g, twin_d = torch_twin.build(config)
-    _copy_into_torch((g_vars["params"], d_vars["params"]), twin_g, twin_d)
+    _copy_into_torch((g_params, d_params), twin_g, twin_d)
     twin_g.train(), twin_d.train()  # BatchNorm on the batch's own statistics
-    expected, _ = generator.apply(g_vars, z, train=True, mutable=["batch_stats"])
-    got = twin_g(torch.from_numpy(z)).detach().numpy().transpose(0, 2, 3, 1)
-    np.testing.assert_allclose(got, expected, atol=2e-5)
-    logits, _ = discriminator.apply(d_vars, expected, train=True, mutable=["batch_stats"])
-    twin_logits = twin_d(torch.from_numpy(np.asarray(expected).transpose(0, 3, 1, 2)))
+    expected, _ = generator.apply(g_vars, *g_in, train=True, mutable=["batch_stats"])
+    torch_labels = torch.from_numpy(np.asarray(labels if classes else np.zeros(16), np.int64))
+    got = twin_g(torch_twin.generator_input(torch.from_numpy(z), torch_labels, classes))
+    np.testing.assert_allclose(got.detach().numpy().transpose(0, 2, 3, 1), expected, atol=2e-5)
+    logits, _ = discriminator.apply(d_vars, expected, *d_in, train=True, mutable=["batch_stats"])
+    nchw = torch.from_numpy(np.asarray(expected).transpose(0, 3, 1, 2))
+    twin_logits = twin_d(torch_twin.discriminator_input(nchw, torch_labels, classes))
     np.testing.assert_allclose(twin_logits.detach().numpy()[:, 0], logits, rtol=1e-4, atol=1e-5)
     # The DCGAN initialisation: weights N(0, 0.02), BatchNorm scales N(1, 0.02).
     fresh_g, fresh_d = torch_twin.build(config)
@@ -92,11 +107,12 @@ def test_the_twin_computes_jaxgans_networks(use_bias):
     assert abs(fresh_g[2].weight.mean().item() - 1.0) < 0.01
 
 
+@pytest.mark.parametrize("recipe", ["adam2e-3", "kmeans10"])
 def test_the_twin_trains_writes_samples_and_is_scored_like_a_run(
-    tmp_path, cache, mnist_classifier, monkeypatch
+    tmp_path, cache, mnist_classifier, monkeypatch, recipe
 ):
     monkeypatch.setenv("JAXGAN_CACHE_DIR", str(cache))
-    config = _config(True, num_steps=3, log_every=1, num_final_samples=40, ema_decay=0.5)
+    config = _config(True, recipe, num_steps=3, log_every=1, num_final_samples=40, ema_decay=0.5)
     lines = []
     summary = torch_twin.train(config, tmp_path / "twin", report=lines.append)
     assert summary["final_step"] == 3 and summary["samples_only"]
@@ -113,6 +129,30 @@ def test_the_twin_trains_writes_samples_and_is_scored_like_a_run(
         rtol=1e-6,
     )
     assert json.loads((tmp_path / "twin" / "summary.json").read_text())["config"]["seed"] == 0
+    # A self-conditioned run's labels are clusters, not digits: no per-label accuracy.
+    assert "conditional_accuracy" not in result
+
+
+def test_the_twins_labels_are_the_ones_jaxgans_pipeline_gives():
+    """A self-conditioned twin labels each training digit with the k-means cluster
+    jaxgan's input pipeline gives it; a CGAN twin with its digit class."""
+    digits = offline.mnist_5k("train")
+    where = {image.tobytes(): index for index, image in enumerate(digits["image"])}
+    pipeline_labels = {}
+    for source, clusters in (("kmeans", 10), ("dataset", None)):
+        batch = next(make_pipeline("mnist_5k", batch_size=500, split="train", shuffle=False,
+                                   num_epochs=1, process_index=0, process_count=1,
+                                   cluster_labels=clusters, cluster_seed=1))  # fmt: skip
+        # The pipeline's records come in another order than the offline arrays'.
+        pixels = np.round((np.asarray(batch["image"]) + 1) * 127.5).astype(np.uint8)
+        index = [where[image.tobytes()] for image in pixels]
+        config = dcgan_mnist.get_config("kmeans10")
+        config.label_source, config.seed = source, 1
+        got = torch_twin.training_labels(config, digits)
+        np.testing.assert_array_equal(got[index], batch["label"])
+        pipeline_labels[source] = batch["label"]
+    # The clusters are not the digits' classes (else the test above shows nothing).
+    assert np.mean(pipeline_labels["kmeans"] == pipeline_labels["dataset"]) < 0.5
 
 
 def test_the_twin_refuses_what_it_does_not_mirror(tmp_path, capsys):
@@ -123,9 +163,9 @@ def test_the_twin_refuses_what_it_does_not_mirror(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "does not mirror loss='wasserstein' (the twin supports ('non_saturating',))" in err
     assert "n_critic=5 (only 1)" in err and not (tmp_path / "w").exists()
-    # The main job's default is self-conditioned: a label conditioning the twin lacks.
+    # A projection discriminator is a label conditioning the twin does not mirror.
     argv[2] = str(ROOT / "experiments/configs/dcgan_mnist.py")
-    assert torch_twin.main(argv) == 2
+    assert torch_twin.main([*argv, "--config.conditioning=projection"]) == 2
     err = capsys.readouterr().err
-    assert "conditioning='labels' (the twin supports ('none',))" in err
+    assert "conditioning='projection' (the twin supports ('none', 'labels'))" in err
     assert not (tmp_path / "w").exists()
