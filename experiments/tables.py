@@ -589,8 +589,8 @@ first and last layers), `main` is the main job's recipe that followed
 which PyTorch's layers have by default); both use Radford et al.'s Adam(2e-4, 0.5).
 Since table 11 the main job's recipe raises the learning rate to 2e-3 (`adam2e-3`),
 and since 2026-12-06 its default (`kmeans10`) is also self-conditioned, sampled from an
-EMA of G and trained for 3,000 steps; the twin was run with neither (it mirrors
-unconditional recipes only). Each recipe is trained by jaxgan
+EMA of G and trained for 3,000 steps; table 11's `/torch` rows train those two
+recipes with the twin too. Each recipe is trained by jaxgan
 (`experiments.train`) and by `experiments.torch_twin`, the same networks written
 independently in PyTorch (tested equal to jaxgan's given the same weights), with the
 same initialisation, loss, optimiser, batch and steps, its own data order and latents.
@@ -846,13 +846,24 @@ _RECIPE_CELLS = {
     "least_squares": ((("loss", "least_squares"),), "the least-squares loss"),
     "hinge": ((("loss", "hinge"),), "the hinge loss (no spectral norm)"),
 }
+# The recipes the main job took, trained again by table 7's PyTorch twin.
+_RECIPE_TWINS = ("lr2e-3_b2_0.99", "lr2e-3_b2_0.99_kmeans10_ema0.999_3000")
 
 RECIPE = Table(
     name="recipe",
     number=11,
     title="The main job's recipe, searched at its budget",
-    cells=tuple(
-        Cell(name, f"{_MAIN}:main", overrides) for name, (overrides, _) in _RECIPE_CELLS.items()
+    cells=(
+        *(Cell(name, f"{_MAIN}:main", overrides) for name, (overrides, _) in _RECIPE_CELLS.items()),
+        *(
+            Cell(
+                f"{name}/torch",
+                f"{_MAIN}:main",
+                _RECIPE_CELLS[name][0],
+                program="experiments.torch_twin",
+            )
+            for name in _RECIPE_TWINS
+        ),
     ),
     columns=(
         *_CLASSIFIER_COLUMNS,
@@ -869,6 +880,7 @@ tables 7-10: DCGAN-28 with its three biases, non-saturating loss, Adam(2e-4, 0.5
 batch 64, 1,500 steps on `mnist_5k`) with one change:
 
 {chr(10).join(f"- `{name}`: {what};" for name, (_, what) in _RECIPE_CELLS.items())}
+{chr(10).join(f"- `{name}/torch`: `{name}` trained by the PyTorch twin;" for name in _RECIPE_TWINS)}
 
 Scored by jaxgan's digit classifier on 10,000 samples, as table 7. The question: which
 change to the recipe moves the main job towards the targets (FD < 50, score > 8) in the

@@ -18,7 +18,8 @@ recipe:
   targets the project set (FD < 50, score > 8). The tools that read a main job's
   workdir take its cluster labels (``experiments.inversion`` draws each held-out digit
   with its nearest cluster, ``experiments.discriminator_sampling`` conditions G and D on
-  the sampled clusters); ``experiments.torch_twin`` mirrors unconditional recipes only.
+  the sampled clusters), and so does ``experiments.torch_twin`` (table 11's ``/torch``
+  rows).
 - ``adam2e-3``: biases in G's output layer and D's first and last layers, and
   Adam(2e-3, beta1 0.5, beta2 0.99) for both players: ten times Radford et al.'s
   learning rate, which was the largest gain found by ``python -m experiments.reproduce
