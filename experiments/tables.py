@@ -171,8 +171,8 @@ discrimination 32, WGAN-GP 9.2 (5 critic updates each), unrolled GAN 7.1. With a
 25 s of start-up and evaluation per run that is 75 core-minutes per seed of the whole
 table, or 3.1 hours for 5 seeds with `--jobs 2`. The table's times are medians over the
 seeds' runs, each pinned to one core (`taskset`) while the other core ran other jobs
-(the GAN's median 2:05 against the 2:10 these rates give; the unrolled and WGAN-GP
-rows ran 12-24 minutes). The PacGAN code trains 400 epochs
+(the GAN's medians 2:07 and 2:09 against the 2:10 these rates give; the unrolled and
+WGAN-GP rows ran 11-24 minutes). The PacGAN code trains 400 epochs
 of 100,000 points: **400,000 steps, 67x this budget**, so these runs are far from
 converged and the table compares the methods early in training, not at the papers'
 end point. The training set is 50,000 points (the code: 100,000).
@@ -186,23 +186,27 @@ layer (PacGAN does not give its settings).
 authors' code draws 100 packs of m (D sees 100 m points of each kind, G makes 100 m).
 The PacGAN rows therefore set `batch_size` to 100 m (200 and 400).
 
-**What the seeds show** (41 of the 60 runs: 4 seeds of every ring8 cell, 3 of every
-grid25 cell but WGAN-GP's 2). On ring8 the plain GAN finds all 8 modes at every seed
-(paper: 6.3) with the most high-quality samples (81 ± 10 %); packing also finds all 8
-but lowers the high-quality share (PacGAN2 71 ± 8 %, PacGAN4 40 ± 14 %) where the paper
-reports 96 % for PacGAN2 at 67x the budget. Minibatch discrimination finds 5-8 modes
-with 15-70 % high quality depending on the seed, the unrolled GAN 6-7, and WGAN-GP at
-most 3: at 6,000 steps its samples are still a spread cloud beside the ring, and at
-seed 1 none is within 3 sigma of a mode (no mode captured, so its reverse KL is
-infinite; the table's mean leaves it out and says so). On grid25 no method is near the
-papers' 24-25 modes, and the seeds differ more than the methods do: the plain GAN
-found 7, 21 and 17 modes (paper 17.3), minibatch discrimination 18, 23 and 17, PacGAN2
-20, 11 and 10, PacGAN4 13, 14 and 10, the unrolled GAN 11, 18 and 16 (with the most
-high-quality samples, 30-57 %), WGAN-GP 8 and 14. Seed 0's reading that packing beats
-the GAN on grid25 (20 and 13 modes against 7) does not survive more seeds: at this
-budget packing lowers the high-quality share (1-3 % against the GAN's 1-17 %) and does
-not raise the modes found. High quality stays at 1-25 % for all but the unrolled GAN
-(papers: above 90 % for GAN and PacGAN).""",
+**What the seeds show** (5 seeds of every cell). On ring8 the plain GAN finds 7.8 of
+the 8 modes (paper: 6.3) with the most high-quality samples (82 ± 9 %); packing finds
+all 8 at every seed but lowers the high-quality share (PacGAN2 72 ± 7 %, PacGAN4
+42 ± 13 %), where the paper reports 96 % for PacGAN2 at 67x the budget. Minibatch
+discrimination finds 5-8 modes with 15-70 % high quality depending on the seed, the
+unrolled GAN 6-8 with 53 ± 12 % (VEEGAN's table: 7.6 and 36 %), and WGAN-GP at most 3:
+at 6,000 steps its samples are still a spread cloud beside the ring, and at seed 1 none
+is within 3 sigma of a mode (no mode captured, so its reverse KL is infinite; the
+table's mean leaves it out and says so). On grid25 no method is near the papers' 24-25
+modes, and one method's seeds spread as widely as the methods differ: the plain GAN
+found 7-21 modes (paper 17.3), PacGAN2 10-20 (paper 23.8), PacGAN4 10-14 (paper 24.8),
+the unrolled GAN 4-18 (paper 23.6) and WGAN-GP 7-16. Minibatch discrimination found the
+most, 17-23 (20.0 ± 2.8), the one gap larger than the seeds' spread (against the
+packed rows' 13.0 ± 4.0 and 12.8 ± 1.6). Seed 0's reading that packing beats the GAN on
+grid25 (20 and 13 modes against 7) did not survive more seeds: at this budget packing
+does not raise the modes found and lowers the high-quality share (2 ± 1 % against the
+GAN's 9 ± 7 %). High quality stays at 1-33 % on grid25 for all but the unrolled GAN
+(57 ± 20 %, behind the fewest modes and the highest reverse KL, 2.07: it puts its
+samples precisely on a few modes), against the papers' 91-95 % for GAN and PacGAN.
+One run was cut off and resumed (grid25 WGAN-GP, seed 2); its record times only the
+resumed part.""",
     figure="points.png",
 )
 
