@@ -399,7 +399,9 @@ the training digits.
 
 **Wall times.** Seed 0 ran while other jobs shared the 2-core machine, so its times
 overstate a quiet core's (the WGAN-GP and relativistic runs most: 33 and 16 minutes,
-against about 22 and 7 expected from their step counts).""",
+against about 22 and 7 expected from their step counts). Seed 1's runs (5 of the 8
+cells so far) were each pinned to one core while the other ran other jobs: 6:06-6:25
+for the one-D-step rows, 18:03 for clipping and 26:35 for WGAN-GP.""",
     figure="samples.png",
 )
 
@@ -936,7 +938,20 @@ scored by classifiers retrained in two sessions to the same real-data floor (8.1
 to 16 digits); those two ran in a session whose classifier came out otherwise (floor
 8.0, real digits' score 8.98 against 9.04), so compare them with the others to within a
 few points. Its `main` row scores
-higher than table 7's 147 ± 4 (floor 7.3), as the README's reliability notes explain.""",
+higher than table 7's 147 ± 4 (floor 7.3), as the README's reliability notes explain.
+
+**The PyTorch twin** (the `/torch` rows, 3 seeds, one core per run): table 7's
+`experiments.torch_twin`, extended on 2026-12-06 to CGAN runs (G reads
+`concat(z, one_hot(label))`, D the one-hot label as constant input channels, on the same
+k-means clusters; tested equal to jaxgan's networks given the same weights), trains the
+two recipes the main job took, with PyTorch's own data order and latents. On the default
+(`lr2e-3_b2_0.99_kmeans10_ema0.999_3000`) the two agree within the seeds' spread: FD
+20.2 ± 1.4 and score 8.27 ± 0.03 for the twin, 21.4 ± 2.1 and 8.23 ± 0.05 for jaxgan.
+On `lr2e-3_b2_0.99` jaxgan is ahead: FD 75.8 ± 1.4 against the twin's 85.4 ± 9.2
+(80.1, 96.0, 80.0), scores 7.09 and 7.06. So nothing in jaxgan's computation holds the
+recipe back, as table 7 found at Radford et al.'s rate. The twin trains faster per
+core: 8:17 for the default's 3,000 steps on one core (jaxgan: 7:20 on two) and 3:30
+for `lr2e-3_b2_0.99`'s 1,500 (jaxgan: 6:58 on one).""",
     figure="samples.png",
 )
 
