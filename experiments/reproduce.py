@@ -421,13 +421,12 @@ def write_index(docs: pathlib.Path) -> pathlib.Path:
             state = "incomplete" if "**Incomplete**" in text else "complete"
             records = docs / "runs" / table.name
             per_cell = collections.Counter(path.parent for path in records.glob("**/seed_*"))
-            asked = re.search(r"--seeds (\d+)", text)  # a page written before the records
-            fewest = most = max(
-                per_cell.values(), default=int(asked.group(1)) if asked else table.seeds
-            )
-            if per_cell:  # cells without records have 0 seeds
+            if per_cell:  # a cell without records has 0 seeds
                 counts = [per_cell[record_dir(docs, table, cell, 0).parent] for cell in table.cells]
-                fewest, most = min(counts), max(counts)
+            else:  # a page written before the records
+                asked = re.search(r"--seeds (\d+)", text)
+                counts = [int(asked.group(1)) if asked else table.seeds]
+            fewest, most = min(counts), max(counts)
             if fewest < table.seeds:
                 seeds = f"{fewest}" if fewest == most else f"{fewest}-{most}"
                 state += f" ({seeds} of the {table.seeds} seeds it asks for)"
