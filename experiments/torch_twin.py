@@ -203,6 +203,10 @@ def train(config, workdir: pathlib.Path, report=print) -> dict:
         return generator_input(z, requested, classes)
 
     generator, discriminator = build(config)
+
+    def discriminate(images, label):
+        return discriminator(discriminator_input(images, label, classes))
+
     ema = copy.deepcopy(generator) if config.ema_decay is not None else None
 
     def adam(params, settings):
@@ -224,17 +228,13 @@ def train(config, workdir: pathlib.Path, report=print) -> dict:
         position += batch
         z = torch.randn(batch, config.latent_dim, generator=rng)
         fake = generator(generator_input(z, label, classes))
-
-        def discriminate(images, label=label):
-            return discriminator(discriminator_input(images, label, classes))
-
         d_loss = F.binary_cross_entropy_with_logits(
-            discriminate(real), ones
-        ) + F.binary_cross_entropy_with_logits(discriminate(fake.detach()), zeros)
+            discriminate(real, label), ones
+        ) + F.binary_cross_entropy_with_logits(discriminate(fake.detach(), label), zeros)
         d_opt.zero_grad()
         d_loss.backward()
         d_opt.step()
-        g_loss = F.binary_cross_entropy_with_logits(discriminate(fake), ones)
+        g_loss = F.binary_cross_entropy_with_logits(discriminate(fake, label), ones)
         g_opt.zero_grad()
         g_loss.backward()
         g_opt.step()
