@@ -13,6 +13,10 @@ spread over several invocations. ``--jobs J`` runs J runs side by side, each pin
 to its own CPU core when there are enough (XLA:CPU gains little from a second core on
 these small networks, so two one-core runs do twice the work of one two-core run).
 
+``--seeds N`` (default: the table's count) runs seeds 0 to N - 1 of every cell, but a
+search's first-pass rows (``Cell.seeds``, e.g. table 11's screening rows) run only the
+seeds they ask for: the table is complete when each row has its own count.
+
 Each finished run's record -- ``eval.json``, ``summary.json``, ``reproduce.json`` and,
 for seed 0, the cell's figure -- is copied to ``DOCS/runs/TABLE/CELL/seed_S/``, which is
 kept in the repository: the tables are written from these records, so a table can be
@@ -136,12 +140,15 @@ def run_table(
 ) -> list[str]:  # fmt: skip
     """Runs every (cell, seed) of ``table`` without a kept record, archiving each as it
     finishes; returns the failures' messages."""
+    cells = cells or table.cells
     todo = []
     for seed in range(seeds):  # seed-major: an unfinished table still shows every cell
-        for cell in cells or table.cells:
-            if not archive(table, cell, seed, workdir, docs):  # no record kept, none to keep
+        for cell in cells:
+            if seed < table.seeds_for(cell, seeds) and not archive(
+                table, cell, seed, workdir, docs
+            ):  # asked for, and no record kept nor any to keep
                 todo.append((cell, seed, run_dir(workdir, table, cell, seed)))
-    finished = len(cells or table.cells) * seeds - len(todo)
+    finished = sum(table.seeds_for(cell, seeds) for cell in cells) - len(todo)
     report(
         f"{table.name}: {len(todo)} run(s) to do, {finished} already finished, "
         f"{jobs} at a time; logs in {workdir / table.name}/*/seed_*/reproduce.log"
@@ -237,7 +244,7 @@ def collect(table: tables.Table, docs: pathlib.Path, seeds: int) -> dict[str, li
     found: dict[str, list[dict]] = {}
     for cell in table.cells:
         runs = []
-        for seed in range(seeds):
+        for seed in range(table.seeds_for(cell, seeds)):
             directory = record_dir(docs, table, cell, seed)
             paths = [directory / name for name in RECORD_FILES]
             if all(p.exists() for p in paths):
@@ -254,13 +261,13 @@ def write_table(
 ) -> pathlib.Path:  # fmt: skip
     """Writes ``docs/TABLE.md`` (and ``TABLE.png``) from the runs kept in ``docs/runs``,
     archiving first any finished run in ``workdir`` that has no record yet."""
-    for seed in range(seeds):
-        for cell in table.cells:
+    for cell in table.cells:
+        for seed in range(table.seeds_for(cell, seeds)):
             archive(table, cell, seed, workdir, docs)
     runs = collect(table, docs, seeds)
     docs.mkdir(parents=True, exist_ok=True)
     complete = sum(len(r) for r in runs.values())
-    wanted = len(table.cells) * seeds
+    wanted = sum(table.seeds_for(cell, seeds) for cell in table.cells)
     lines = [f"# Table {table.number}: {table.title}", ""]
     lines += [
         f"Produced by `{command}` ({complete} of {wanted} runs finished; "
@@ -272,6 +279,15 @@ def write_table(
         lines += [
             f"**Incomplete**: {wanted - complete} run(s) have not finished yet; the same "
             "command resumes them.",
+            "",
+        ]
+    first = [cell for cell in table.first_pass() if table.seeds_for(cell, seeds) < seeds]
+    if first:
+        asked = "/".join(str(n) for n in sorted({table.seeds_for(c, seeds) for c in first}))
+        lines += [
+            f"**First pass**: {len(first)} of the {len(table.cells)} rows ask for {asked} "
+            f"seed{'s' if asked != '1' else ''} instead of {seeds}: "
+            f"{', '.join(f'`{cell.name}`' for cell in first)}.",
             "",
         ]
     # A paper column only where the paper has a number for some cell.
@@ -393,6 +409,27 @@ def _plot_divergence_estimates(table: tables.Table, runs, path: pathlib.Path) ->
 _PLOTS = {"divergence_estimates": _plot_divergence_estimates}
 
 
+def _seeds_state(table: tables.Table, counts: list[int]) -> str:
+    """How far the cells' seed ``counts`` are from what the table asks for, e.g.
+    `` (1-2 of the 3 seeds it asks for; 1 seed for its 9 first-pass rows)``; empty
+    when every full row has them all and the table has no first-pass rows."""
+    rows = list(zip(counts, table.cells, strict=True))
+    full = [n for n, cell in rows if cell.seeds is None]
+    parts = []
+    if full and min(full) < table.seeds:
+        fewest, most = min(full), max(full)
+        seeds = f"{fewest}" if fewest == most else f"{fewest}-{most}"
+        parts.append(f"{seeds} of the {table.seeds} seeds it asks for")
+    first = [(n, cell) for n, cell in rows if cell.seeds is not None]
+    if first:
+        asked = sorted({cell.seeds for _, cell in first})
+        part = (f"{'/'.join(map(str, asked))} seed{'s' if asked != [1] else ''} "
+                f"for its {len(first)} first-pass rows")  # fmt: skip
+        short = sum(n < cell.seeds for n, cell in first)
+        parts.append(part + (f", {short} of them short" if short else ""))
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def write_index(docs: pathlib.Path) -> pathlib.Path:
     """Writes ``results.md`` beside ``docs``: every table, its state and its gaps."""
     lines = [
@@ -425,11 +462,8 @@ def write_index(docs: pathlib.Path) -> pathlib.Path:
                 counts = [per_cell[record_dir(docs, table, cell, 0).parent] for cell in table.cells]
             else:  # a page written before the records
                 asked = re.search(r"--seeds (\d+)", text)
-                counts = [int(asked.group(1)) if asked else table.seeds]
-            fewest, most = min(counts), max(counts)
-            if fewest < table.seeds:
-                seeds = f"{fewest}" if fewest == most else f"{fewest}-{most}"
-                state += f" ({seeds} of the {table.seeds} seeds it asks for)"
+                counts = [int(asked.group(1)) if asked else table.seeds] * len(table.cells)
+            state += _seeds_state(table, counts)
             if not records.is_dir():
                 state += "; no run records (its runs predate them)"
             link = f"[{table.title}]({docs.name}/{table.name}.md)"
@@ -455,7 +489,11 @@ def parse_args(argv):
     parser = cli.argument_parser("python -m experiments.reproduce", __doc__)
     parser.add_argument("table", nargs="?", help="a table's name or number")
     parser.add_argument("--list", action="store_true", help="list the tables and exit")
-    parser.add_argument("--seeds", type=int, help="seeds per cell (default: the table's)")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        help="seeds per cell (default: the table's; a first-pass row runs at most its own)",
+    )
     parser.add_argument("--workdir", default="workdirs/reproduce")
     parser.add_argument("--jobs", type=int, default=1, help="runs side by side")
     parser.add_argument("--cells", help="comma-separated cell names (default: all)")
@@ -486,6 +524,9 @@ def main(argv=None) -> int:
         for table in tables.TABLES.values():
             cells = len(table.cells)
             seeds = f"{table.seeds} seed{'s' if table.seeds > 1 else ''}"
+            if first := table.first_pass():
+                asked = "/".join(str(n) for n in sorted({cell.seeds for cell in first}))
+                seeds += f" ({asked} for {len(first)} first-pass rows)"
             print(f"{table.number:<3d} {table.name:24s} {cells} cells x {seeds}: {table.title}")
         return 0
     try:

@@ -1,6 +1,7 @@
 """experiments.reproduce: every table's configs, the written table, and each table's
 smallest cell run end to end for a few steps (the pipeline, not the result)."""
 
+import dataclasses
 import json
 import pathlib
 import re
@@ -144,6 +145,54 @@ def test_written_table_has_mean_sd_over_seeds_beside_the_paper(tmp_path):
     assert "| incomplete (0-3 of the 5 seeds it asks for) |" in index
     assert "| complete; no run records (its runs predate them) |" in index
     assert "| 2 | Stacked MNIST mode coverage (1,000 modes) | not run yet |" in index
+
+
+def test_first_pass_rows_run_and_count_only_their_own_seeds(tmp_path, monkeypatch):
+    """Table 11's screening rows ask for 1 seed, its leaders and twins for 3: ``--seeds 3``
+    runs seeds 0-2 of a leader and seed 0 of a screening row, and the page and the index
+    count each row against its own ask."""
+    table = tables.RECIPE
+    ran = []
+
+    def fake_run(train, evaluate, directory, core):
+        ran.append((directory.parent.name, directory.name))
+        _fake_run(directory, 0.0, 0.0, 0.0, 60.0)
+        return json.loads((directory / "reproduce.json").read_text())
+
+    monkeypatch.setattr(reproduce, "_run_one", fake_run)
+    monkeypatch.setattr(reproduce, "_prepare_datasets", lambda todo: None)
+    docs, work = tmp_path / "docs" / "results", tmp_path / "w"
+    chosen = (table.cell("main"), table.cell("lr5e-4"))
+    failures = reproduce.run_table(table, seeds=3, workdir=work, docs=docs, cells=chosen,
+                                   report=lambda line: None)  # fmt: skip
+    assert failures == []
+    assert sorted(ran) == [("lr5e-4", "seed_0"), ("main", "seed_0"), ("main", "seed_1"),
+                           ("main", "seed_2")]  # fmt: skip
+    # --seeds 1 of a finished leader and a new screening row: only the new run.
+    ran.clear()
+    reproduce.run_table(table, seeds=1, workdir=work, docs=docs,
+                        cells=(table.cell("main"), table.cell("g_lr4e-4")),
+                        report=lambda line: None)  # fmt: skip
+    assert ran == [("g_lr4e-4", "seed_0")]
+    text = reproduce.write_table(table, workdir=work, seeds=3, docs=docs, command="CMD")
+    text = text.read_text()
+    # 16 rows: 5 leaders and 2 twins ask for 3 seeds, 9 screening rows for 1: 30 runs.
+    assert "(5 of 30 runs finished" in text and "**Incomplete**: 25 run(s)" in text
+    assert "**First pass**: 9 of the 16 rows ask for 1 seed instead of 3: `lr5e-4`, " in text
+    assert "| lr5e-4 | 1 |" in text and "| main | 3 |" in text
+    index = reproduce.write_index(docs).read_text()
+    # Leaders and twins: main has 3, the other six 0; of 9 screening rows 7 have none.
+    expected = "incomplete (0-3 of the 3 seeds it asks for; 1 seed for its 9 first-pass rows, 7"
+    assert f"| {expected} of them short) |" in index
+
+
+def test_a_first_pass_row_asks_for_fewer_seeds_than_its_table():
+    cell = tables.Cell("a", "experiments/configs/dcgan_mnist.py", seeds=3)
+    with pytest.raises(ValueError, match="cell 'a' asks for 3 seeds; a first-pass row asks for "
+                                         "1 to 2 \\(fewer than the table's\\)"):  # fmt: skip
+        dataclasses.replace(tables.RECIPE, cells=(cell,))
+    assert tables.RECIPE.seeds_for(tables.RECIPE.cell("hinge")) == 1
+    assert tables.RECIPE.seeds_for(tables.RECIPE.cell("main"), 5) == 5
 
 
 @pytest.mark.parametrize(
