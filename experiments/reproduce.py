@@ -283,7 +283,7 @@ def write_table(
         ]
     first = [cell for cell in table.first_pass() if table.seeds_for(cell, seeds) < seeds]
     if first:
-        asked = "/".join(str(n) for n in sorted({table.seeds_for(c, seeds) for c in first}))
+        asked = _counts(table.seeds_for(cell, seeds) for cell in first)
         lines += [
             f"**First pass**: {len(first)} of the {len(table.cells)} rows ask for {asked} "
             f"seed{'s' if asked != '1' else ''} instead of {seeds}: "
@@ -409,6 +409,11 @@ def _plot_divergence_estimates(table: tables.Table, runs, path: pathlib.Path) ->
 _PLOTS = {"divergence_estimates": _plot_divergence_estimates}
 
 
+def _counts(counts) -> str:
+    """The distinct seed counts of some rows, as ``1`` or ``1/2``."""
+    return "/".join(str(n) for n in sorted(set(counts)))
+
+
 def _seeds_state(table: tables.Table, counts: list[int]) -> str:
     """How far the cells' seed ``counts`` are from what the table asks for, e.g.
     `` (1-2 of the 3 seeds it asks for; 1 seed for its 9 first-pass rows)``; empty
@@ -422,9 +427,8 @@ def _seeds_state(table: tables.Table, counts: list[int]) -> str:
         parts.append(f"{seeds} of the {table.seeds} seeds it asks for")
     first = [(n, cell) for n, cell in rows if cell.seeds is not None]
     if first:
-        asked = sorted({cell.seeds for _, cell in first})
-        part = (f"{'/'.join(map(str, asked))} seed{'s' if asked != [1] else ''} "
-                f"for its {len(first)} first-pass rows")  # fmt: skip
+        asked = _counts(cell.seeds for _, cell in first)
+        part = f"{asked} seed{'s' if asked != '1' else ''} for its {len(first)} first-pass rows"
         short = sum(n < cell.seeds for n, cell in first)
         parts.append(part + (f", {short} of them short" if short else ""))
     return f" ({'; '.join(parts)})" if parts else ""
@@ -525,8 +529,9 @@ def main(argv=None) -> int:
             cells = len(table.cells)
             seeds = f"{table.seeds} seed{'s' if table.seeds > 1 else ''}"
             if first := table.first_pass():
-                asked = "/".join(str(n) for n in sorted({cell.seeds for cell in first}))
-                seeds += f" ({asked} for {len(first)} first-pass rows)"
+                seeds += (
+                    f" ({_counts(cell.seeds for cell in first)} for {len(first)} first-pass rows)"
+                )
             print(f"{table.number:<3d} {table.name:24s} {cells} cells x {seeds}: {table.title}")
         return 0
     try:
