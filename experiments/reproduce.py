@@ -434,6 +434,22 @@ def _seeds_state(table: tables.Table, counts: list[int]) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def _classifiers_state(records: pathlib.Path) -> str:
+    """Which digit classifiers scored the runs kept in ``records``, named by their
+    real-data floor to 0.1, e.g. ``; classifier: real-data floor 8.2`` or
+    ``; classifiers: real-data floors 7.3 (4 runs), 8.2 (8 runs)``; empty if none did."""
+    floors = collections.Counter()
+    for path in sorted(records.glob("**/eval.json")):
+        floor = json.loads(path.read_text()).get("classifier_frechet_distance_real_floor")
+        if floor is not None:
+            floors[f"{floor:.1f}"] += 1
+    if len(floors) <= 1:
+        return "".join(f"; classifier: real-data floor {floor}" for floor in floors)
+    ordered = sorted(floors.items(), key=lambda item: float(item[0]))
+    runs = ", ".join(f"{floor} ({n} run{'s' if n > 1 else ''})" for floor, n in ordered)
+    return f"; classifiers: real-data floors {runs}"
+
+
 def write_index(docs: pathlib.Path) -> pathlib.Path:
     """Writes ``results.md`` beside ``docs``: every table, its state and its gaps."""
     lines = [
@@ -448,9 +464,10 @@ def write_index(docs: pathlib.Path) -> pathlib.Path:
         "The digit classifier that scores the MNIST tables is trained once per cache "
         "directory (`$JAXGAN_CACHE_DIR`), and caches made in different settings (other "
         "cores, other sessions; the cause is not pinned down) gave classifiers with real-data "
-        "floors of 7.3, 8.2 and 8.3 for the same seed. A table's real-data floor column "
-        "identifies the classifier behind each row; compare distances across rows or tables "
-        "only where it is the same.",
+        "floors of 7.3, 8.0, 8.2 and 8.3 for the same seed. The state below names the "
+        "classifiers behind each table's kept runs by their real-data floor, and a table's "
+        "floor column names the one behind each row; compare distances across rows or "
+        "tables only where it is the same.",
         "",
         "| # | table | state |",
         "|---|---|---|",
@@ -470,6 +487,7 @@ def write_index(docs: pathlib.Path) -> pathlib.Path:
             state += _seeds_state(table, counts)
             if not records.is_dir():
                 state += "; no run records (its runs predate them)"
+            state += _classifiers_state(records)
             link = f"[{table.title}]({docs.name}/{table.name}.md)"
         else:
             state, link = "not run yet", table.title

@@ -147,6 +147,30 @@ def test_written_table_has_mean_sd_over_seeds_beside_the_paper(tmp_path):
     assert "| 2 | Stacked MNIST mode coverage (1,000 modes) | not run yet |" in index
 
 
+def test_the_index_names_the_classifiers_behind_each_tables_runs(tmp_path):
+    docs = tmp_path / "docs" / "results"
+    floors = {("energy_based", "ebgan", 0): 7.34, ("energy_based", "ebgan", 1): 8.157,
+              ("energy_based", "dcgan", 0): 8.16, ("vae_baseline", "vae", 0): 8.157,
+              ("vae_baseline", "vae", 1): 8.2}  # fmt: skip
+    for (name, cell, seed), floor in floors.items():
+        table = tables.get(name)
+        directory = reproduce.record_dir(docs, table, table.cell(cell), seed)
+        directory.mkdir(parents=True)
+        (directory / "eval.json").write_text(
+            json.dumps({"classifier_frechet_distance_real_floor": floor})
+        )
+    for name in ("energy_based", "vae_baseline", "toy_mode_coverage"):
+        (docs / f"{name}.md").write_text("...")
+    _fake_run(docs / "runs" / "toy_mode_coverage" / "ring8_gan" / "seed_0", 8, 0.5, 0.1, 1)
+    index = reproduce.write_index(docs).read_text()
+    # 7.34 and 8.157/8.16 round to 7.3 and 8.2: one run on the first, two on the second.
+    assert ("(0-2 of the 3 seeds it asks for); classifiers: real-data floors 7.3 (1 run), "
+            "8.2 (2 runs) |") in index  # fmt: skip
+    assert "(0-2 of the 3 seeds it asks for); classifier: real-data floor 8.2 |" in index
+    # The toy table's runs are not scored by a classifier: its state names none.
+    assert "| complete (0-1 of the 5 seeds it asks for) |" in index
+
+
 def test_first_pass_rows_run_and_count_only_their_own_seeds(tmp_path, monkeypatch):
     """Table 11's screening rows ask for 1 seed, its leaders and twins for 3: ``--seeds 3``
     runs seeds 0-2 of a leader and seed 0 of a screening row, and the page and the index
