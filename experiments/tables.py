@@ -433,7 +433,7 @@ the training digits.
 **What the seeds show** (3 seeds of every cell). At this budget the families do differ,
 by more than their seeds spread. WGAN-GP leads (FD 164 ± 5, score 6.10 ± 0.02, the
 tightest spread) but takes 5 critic steps per G step and about 4x the wall time.
-Non-saturating (211 ± 17), hinge with spectral norm (223 ± 45) and relativistic average
+Non-saturating (208 ± 11), hinge with spectral norm (223 ± 45) and relativistic average
 (226 ± 24) are within each other's spread; least squares is behind (303 ± 24). Three
 fall far behind: minimax (471 ± 114: the saturating game, which Goodfellow et al.
 replaced by the non-saturating one in practice), weight clipping (709 ± 122, with
@@ -444,18 +444,21 @@ no family better than the others once each was tuned with a large budget; this t
 tunes nothing (each family keeps its paper's settings) and gives each 1,500 G steps,
 so it measures which families work out of the box at a small budget, not their best.
 The non-saturating row is not table 11's `main` row (175 ± 4): `dcgan_mnist.py:plain`
-drops the three biases the main job keeps (table 7). Its seed 0 was scored by an
-earlier classifier (real-data floor 8.3 against 8.2; FD 230.5): table 7 trained the
-same weights again (its `plain/jaxgan` seed 0; CPU runs are deterministic), and the
-classifier of every other run here reads them as 221.4, which would put the row at
-208.4 ± 11.5. The order of the rows does not change.
+drops the three biases the main job keeps (table 7).
 
 **Wall times.** Seed 0 ran while other jobs shared the 2-core machine, so its times
 overstate a quiet core's (the WGAN-GP and relativistic runs most: 33 and 16 minutes,
 against about 22 and 7 expected from their step counts). Seeds 1 and 2 were each pinned
 to one core while the other core ran other jobs: 5:17-6:28 for the one-D-step rows,
 17:39-18:03 for clipping and 25:59-26:35 for WGAN-GP. One run was cut off and resumed
-(minimax, seed 1), and its record times only the resumed part (1:16).""",
+(minimax, seed 1), and its record times only the resumed part (1:16).
+
+**One shared run.** Seed 0 of `non_saturating` is table 7's `plain/jaxgan` seed 0 (the
+same command, config and budget), run on 2026-12-06 with the other core busy; its record
+replaced this table's first one, which was scored by an earlier classifier (real-data
+floor 8.3; FD 230.5). Both runs trained to the same weights (the same parameter
+fingerprint and final losses; CPU runs are deterministic), which the classifier of
+every run here reads as 221.4, so every row is now scored by one classifier.""",
     figure="samples.png",
 )
 
@@ -674,7 +677,7 @@ and budget), their records copied here; they ran two at a time, one per core, as
 run here did. Seed 0 of `plain/jaxgan` was run again because table 4's record of it was
 scored by an earlier classifier: it trained to the same weights (the same parameter
 fingerprint and final losses; CPU runs are deterministic), which that classifier scores
-230.5 and this one 221.4.""",
+230.5 and this one 221.4; its record replaced table 4's.""",
     figure="samples.png",
 )
 
@@ -718,22 +721,31 @@ m = 10 on the error's L2 norm, carried to the per-pixel mean) and the pulling-aw
 on G (weight 0.1). `began`: L1 error without normalisation, the equilibrium variable
 k_t (gamma 0.5, lambda_k 0.001, k_0 = 0) and Adam(1e-4) for both players;
 `began_gamma0.7` the same with gamma 0.7, the top of the paper's range, added after
-seed 0 of `began` collapsed: there the generated energy never fell below gamma times
-the real one, so k_t stayed at 0 and D never pushed generated energies up. It
-collapsed the same way (k_t rose to 0.014 by step 200 and was back at 0 by step 350):
-BEGAN is not reproduced with this generator at this budget. Both runs' samples are one
-grey image: with k_t at 0, D only autoencodes the data and G only seeks images it
-reconstructs well. Scored by
-jaxgan's digit classifier on 10,000 samples, as table 7. The `dcgan` cell is table 9's
-`dcgan` cell (the same command, config and budget), run once per seed for both: seeds 0
-and 2 here, seed 1 for table 9, each record copied to the other table.
+the first seed 0 of `began` collapsed: there the generated energy never fell below
+gamma times the real one, so k_t stayed at 0 and D never pushed generated energies up.
+It collapsed the same way: BEGAN is not reproduced with this generator at this budget.
+In the seed-0 runs of 2026-12-06 k_t rose for a while and then fell back (to 0.012 by
+step 150 and to 0 by step 300 at gamma 0.5; to 0.020 by step 150 and to 0 by step 250
+at 0.7) and stayed near 0. Every collapsed run's samples are one grey image: with k_t
+at 0, D only autoencodes the data and G only seeks images it reconstructs well. Scored
+by jaxgan's digit classifier on 10,000 samples, as table 7. The `dcgan` cell is table
+9's `dcgan` cell (the same command, config and budget), run once per seed for both:
+seeds 0 and 2 here, seed 1 for table 9, each record copied to the other table.
 
-**What the seeds show** (3 seeds). Every seed of `began` (FD 1,878-2,176) and of
-`began_gamma0.7` (1,746-2,039) collapsed the same way. EBGAN's discriminator beats the
-main job's at every seed: FD 71.0, 85.9 and 78.1 against 148.5, 172.4 and 172.9 (score
-6.78-6.95 against 5.62-5.86), at about twice the wall time per run (10:46-13:44
-against 5:46-6:59; its D is an encoder and a decoder). Seed 0 of every row was
-scored by an older classifier (real-data floor 7.3 against 8.2), as table 9 explains.
+**Seed 0 was run twice.** Its first runs (2026-12-02) were scored by an earlier
+classifier (real-data floor 7.3) than seeds 1 and 2 (8.2), so every row's mean mixed two
+rulers; all four were run again on 2026-12-06 and their records replaced (the first
+ones are in git history). The re-runs did not train to the first runs' bits (the
+README's reliability notes): EBGAN's seed 0 reads FD 120.0 now against 71.0 then,
+`dcgan`'s 180.0 against 148.5, the BEGAN rows 2,126 and 1,993 against 1,878 and 1,746.
+
+**What the seeds show** (3 seeds, one classifier). Every seed of `began` (FD
+2,126-2,176) and of `began_gamma0.7` (1,982-2,039) collapsed the same way. EBGAN's
+discriminator beats the main job's at every seed: FD 120.0, 85.9 and 78.1 against
+180.0, 172.4 and 172.9 (score 6.85-6.95 against 5.81-5.86), at about twice the wall time
+per run (10:35-11:38 against 5:46-6:59; its D is an encoder and a decoder). Its seeds
+spread widely (94.7 ± 22.3), the main job's little (175.1 ± 4.3, the same runs as
+table 11's `main` row).
 
 **Where it differs from the papers.** Both papers tuned their autoencoders (EBGAN by a
 grid search over depth, code size and margin; BEGAN with ELU 3x3 convolutions, a
@@ -784,12 +796,11 @@ command, config and budget), so each seed is run once for both: seed 0 was run f
 table 8 and its records copied here, seed 1 was run here and copied to
 `runs/energy_based/dcgan`.
 
-**What the seeds show** (3 seeds). The GAN's generator wins by far at every seed: FD
-148.5, 172.4 and 172.9 against the VAE's 1,043, 1,011 and 1,006, and even the Parzen
-likelihood, 59, 52 and 56 nats against 7, 18 and 15. Seed 0 of `dcgan` was scored by
-an older classifier (real-data floor 7.3 against 8.2; the index explains), which can
-move a distance by tens (table 7's `main` row read 147 ± 4 under it and 178 ± 5 under
-the newer one, 5 seeds each): small against the gap of about 850. The VAE fits its data well --
+**What the seeds show** (3 seeds, one classifier). The GAN's generator wins by far at
+every seed: FD 180.0, 172.4 and 172.9 against the VAE's 1,043, 1,011 and 1,006, and
+even the Parzen likelihood, 60, 52 and 56 nats against 7, 18 and 15. Seed 0 of `dcgan`
+is table 8's re-run of 2026-12-06; the first (2026-12-02, FD 148.5 under an earlier
+classifier with real-data floor 7.3) is in git history. The VAE fits its data well --
 reconstruction MSE 0.0078 in its last logged window, the sigma-VAE's decoder std 0.088 --
 but pays a KL of 215 nats for it: the encoder's posteriors do not fill the prior, so
 decoding prior draws, as sampling must, lands where the decoder was never trained and
@@ -851,11 +862,12 @@ docstring quotes its row); it is not a ranking.
 classifier FD varies over seeds by about 5 (table 7, 5 seeds) to 17 (table 9, 2
 seeds): differences of that size between rows are noise. The `dcgan` row is run here
 rather than copied from table 8's identical cell, so that every row is scored by the
-same digit classifier and trained in the same setting. Table 8's seed 0 of the same
-command (2026-12-02) scored FD 148.5, against 180.0 here: its classifier came from
+same digit classifier and trained in the same setting. Table 8's first seed 0 of the
+same command (2026-12-02) scored FD 148.5, against 180.0 here: its classifier came from
 another cache (real-data floor 7.3 against 8.2 here) and its training bits differ too
 (parameter fingerprints 15210.5 and 15215.3; see the README's reliability notes), so
-the two runs are as different as two seeds.
+the two runs were as different as two seeds. Table 8's seed 0, re-run on 2026-12-06,
+trained to this row's bits and scored 180.0 again.
 
 **What the row shows.** At this budget no trick beats the plain main job (FD 180.0):
 instance noise (188.8) and top-k (196.4) are within a seed's spread of it; lazy R1

@@ -10,10 +10,10 @@ plus 0.1 times the pulling-away term on D's codes of its samples (Zhao et al. 20
 EBGAN-PT). The margin 0.128 is the paper's MNIST ``m = 10`` carried to this energy's
 scale (``jaxgan.losses.EBGAN_MARGIN``); ``--config.loss_options.margin`` changes it.
 The paper's MNIST autoencoders came from a grid search and differ from this one.
-Expect (``python -m experiments.reproduce energy_based``, seeds 0 and 1,
-docs/results/energy_based.md): classifier FD 71.0 and 85.9, score 6.78 and 6.95 (the
-main job's earlier recipe at the same budget: 148.5 and 172.4), about 12-14 minutes on one CPU
-core.
+Expect (``python -m experiments.reproduce energy_based``, 3 seeds,
+docs/results/energy_based.md): classifier FD 94.7 +- 22.3 (120.0, 85.9, 78.1), score
+6.90 +- 0.05 (the main job's earlier recipe at the same budget: 175.1 +- 4.3 and 5.85),
+about 11-12 minutes on one CPU core.
 """
 
 from experiments.configs import dcgan_mnist

@@ -17,7 +17,7 @@ vae_baseline`` runs both).
 Expect (seed 0, docs/results/vae_baseline.md), in about 8-15 minutes on one CPU core: a
 final window with MSE near 0.008, KL near 215 nats and -ELBO near -576; samples from the
 prior are scribbles, classifier FD 1,043 and score 2.47 (seed 1: 1,011, 2.61; the GAN
-with this generator: 148.5, 5.62 and 172.4, 5.86).
+with this generator: 180.0, 5.81 and 172.4, 5.86).
 """
 
 from experiments.configs import base
