@@ -14,8 +14,8 @@ matching data in [-1, 1] (the paper's sigmoid matched data in [0, 1]).
 
 Expect at 3,000 steps (``python -m experiments.reproduce goodfellow2014``, seed 0,
 docs/results/goodfellow2014.md), in 3-10 minutes on one CPU core: non-saturating k = 1
-Parzen log-likelihood -61 nats (pixels in [0, 1]), classifier FD 590; k = 5: 52 and
-390; minimax k = 5: 70 and 285; maximum likelihood collapses (FD over 1,000). The
+Parzen log-likelihood -61 nats (pixels in [0, 1]), classifier FD 702; k = 5: 52 and
+452; minimax k = 5: 70 and 326; maximum likelihood collapses (FD over 1,000). The
 paper's 225 nats (full MNIST, far longer training) is not reached.
 """
 
