@@ -443,8 +443,10 @@ def _classifiers_state(records: pathlib.Path) -> str:
         floor = json.loads(path.read_text()).get("classifier_frechet_distance_real_floor")
         if floor is not None:
             floors[f"{floor:.1f}"] += 1
-    if len(floors) <= 1:
-        return "".join(f"; classifier: real-data floor {floor}" for floor in floors)
+    if not floors:
+        return ""
+    if len(floors) == 1:
+        return f"; classifier: real-data floor {next(iter(floors))}"
     ordered = sorted(floors.items(), key=lambda item: float(item[0]))
     runs = ", ".join(f"{floor} ({n} run{'s' if n > 1 else ''})" for floor, n in ordered)
     return f"; classifiers: real-data floors {runs}"

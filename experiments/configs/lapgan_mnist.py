@@ -22,7 +22,8 @@ steps per level: the three levels together take the main job's 1,500 steps.
 ``experiments.lapgan`` trains the levels one after another and chains them into
 28x28 samples for ``experiments.evaluate``. Expect a classifier FD of 525 +- 16 and a
 score of 3.64 +- 0.16 (3 seeds; the DCGAN main job's earlier recipe: 147 and 5.66 at the same 1,500
-steps, scored by the same classifier, real digits 7.3); ``docs/results/lapgan.md`` says where the error comes from.
+steps, scored by the same classifier, real digits 7.3); ``docs/results/lapgan.md`` says
+where the error comes from.
 """
 
 from experiments.configs import base
